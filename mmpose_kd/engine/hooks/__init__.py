@@ -1,0 +1,5 @@
+from .distill_loss_weight_hook import DistillLossWeightHook
+from .student_checkpoint_hook import StudentCheckpointHook
+from .weight_schedules import schedule_factor
+
+__all__ = ['DistillLossWeightHook', 'StudentCheckpointHook', 'schedule_factor']

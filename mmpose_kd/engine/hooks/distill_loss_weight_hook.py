@@ -1,0 +1,93 @@
+"""Schedule the weights of distillation losses over training."""
+from typing import Dict, Optional
+
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmpose_kd.registry import HOOKS
+from mmpose_kd.utils.module_paths import get_submodule
+from .weight_schedules import SCHEDULES, schedule_factor
+
+
+@HOOKS.register_module()
+class DistillLossWeightHook(Hook):
+    """Set ``loss_weight`` of loss modules from a schedule before each step.
+
+    Any module with a ``loss_weight`` attribute can be scheduled, addressed
+    by its path in the model: ``'distill_losses.loss_logit'`` in a
+    :class:`PoseDistiller`, ``'head.coord_distill'`` inside a
+    cross-representation head. The configured weight is the base; the
+    schedule multiplies it. The current weight is logged as
+    ``weight/<path>``.
+
+    Args:
+        schedules (dict): ``module path -> dict(type=..., **args)`` with the
+            arguments of :func:`schedule_factor`; ``end`` defaults to the
+            run's ``max_iters``. With ``by_epoch=True`` ``begin``/``end``/
+            ``milestones`` count epochs and are converted to iterations.
+        by_epoch (bool): Whether the schedule arguments count epochs.
+
+    Example:
+        >>> dict(type='mmpose_kd.DistillLossWeightHook', schedules={
+        ...     'distill_losses.loss_logit': dict(
+        ...         type='linear', start_factor=1.0, end_factor=0.1)})
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self, schedules: Dict[str, dict], by_epoch: bool = False):
+        if not isinstance(schedules, dict) or not schedules:
+            raise ValueError('DistillLossWeightHook: `schedules` must be a '
+                             'non-empty dict of module path -> schedule.')
+        for path, cfg in schedules.items():
+            kind = cfg.get('type') if isinstance(cfg, dict) else None
+            if kind not in SCHEDULES:
+                raise ValueError(
+                    f'DistillLossWeightHook: `schedules.{path}.type` must be '
+                    f'one of {SCHEDULES}, got {kind!r}.')
+        self.schedules = schedules
+        self.by_epoch = by_epoch
+        self._base_weights: Optional[Dict[str, float]] = None
+
+    def _resolve(self, runner):
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        modules = {}
+        for path in self.schedules:
+            module = get_submodule(model, path, f'schedules.{path}')
+            if not hasattr(module, 'loss_weight'):
+                raise ValueError(
+                    f'DistillLossWeightHook: `schedules.{path}`: '
+                    f'{type(module).__name__} has no `loss_weight`.')
+            modules[path] = module
+        return modules
+
+    def before_train(self, runner) -> None:
+        self._modules = self._resolve(runner)
+        if self._base_weights is None:
+            self._base_weights = {
+                path: float(m.loss_weight) for path, m in self._modules.items()
+            }
+        self._iters_per_epoch = max(len(runner.train_dataloader), 1) \
+            if self.by_epoch else 1
+
+    def _args(self, cfg: dict, max_iters: int) -> dict:
+        scale = self._iters_per_epoch
+        args = {k: v for k, v in cfg.items() if k != 'type'}
+        for key in ('begin', 'end'):
+            if args.get(key) is not None:
+                args[key] = args[key] * scale
+        if 'milestones' in args:
+            args['milestones'] = [m * scale for m in args['milestones']]
+        if args.get('end') is None and cfg['type'] in ('linear', 'cosine'):
+            args['end'] = max_iters
+        return args
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
+        for path, module in self._modules.items():
+            cfg = self.schedules[path]
+            factor = schedule_factor(
+                cfg['type'], runner.iter, **self._args(cfg, runner.max_iters))
+            module.loss_weight = self._base_weights[path] * factor
+            runner.message_hub.update_scalar(f'train/weight/{path}',
+                                             module.loss_weight)

@@ -1,0 +1,1 @@
+from . import connectors, distillers, heads, losses  # noqa: F401

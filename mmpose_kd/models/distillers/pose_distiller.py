@@ -1,0 +1,241 @@
+"""The generic student/teacher wrapper every distillation method builds on."""
+import copy
+from typing import Dict, Optional, Union
+
+import torch
+from mmengine.model import BaseModel
+from mmengine.structures import BaseDataElement
+from torch import Tensor
+
+from mmpose_kd.registry import MODELS
+from mmpose_kd.utils.checkpoint import (extract_state_dict,
+                                        load_state_dict_checked,
+                                        safe_load_checkpoint)
+from mmpose_kd.utils.module_paths import get_submodule, parse_tap, select_output
+from mmpose_kd.utils.output_recorder import record_outputs
+from .model_config import resolve_model_cfg
+
+#: Alias of the head's forward output (heatmaps, coordinates, SimCC vectors).
+PREDS = 'preds'
+
+
+def num_keypoints(head) -> Optional[int]:
+    """Keypoint count a head predicts, read from its usual attributes."""
+    for attr in ('num_joints', 'num_keypoints', 'out_channels'):
+        value = getattr(head, attr, None)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+@MODELS.register_module()
+class PoseDistiller(BaseModel):
+    """Train an MMPose student with a frozen MMPose teacher.
+
+    The teacher is kept out of the module tree: it is not in ``parameters()``
+    (hence never in the optimizer), not in ``state_dict()`` (runner
+    checkpoints hold the student and the trainable parts of the losses),
+    not touched by ``init_weights`` and never switched to train mode, so its
+    BN statistics cannot drift. It runs ``extract_feat`` + ``head.forward``
+    under ``no_grad``, without training targets. ``predict``/``tensor`` run
+    the student, so MMPose's evaluators measure the student.
+
+    Args:
+        student (dict | str): Student model dict, or a config file path
+            (``mmpose::`` paths included) whose ``model`` is used.
+        teacher (dict | str): Teacher model, in the same forms.
+        teacher_ckpt (str, optional): Teacher checkpoint file, loaded once
+            here without executing code from the file.
+        teacher_ckpt_allow_unsafe (bool): Fully unpickle the teacher
+            checkpoint. Only for trusted files. Defaults to False.
+        distill_losses (dict): ``name -> loss config``. Each name must
+            contain ``'loss'``. Besides its own arguments each config takes
+            ``student_input`` and ``teacher_input``: ``'preds'`` (the head's
+            output) or a module path such as ``'backbone'``, ``'neck'`` or
+            ``'head.deconv_layers'``, optionally with an output index
+            (``'backbone[-1]'``; multi-output modules default to the last).
+        student_loss_weight (float): Multiplier of the student's own task
+            losses. Defaults to 1.0.
+        eval_teacher (bool): ``predict`` runs the teacher instead, to
+            measure it with the same evaluator. Defaults to False.
+        data_preprocessor (dict, optional): Defaults to the student's.
+        init_cfg (dict, optional): Initialisation of the student/losses.
+
+    Note:
+        Log keys are namespaced: ``student.<key>`` for the student's own
+        outputs and ``distill.<name>`` for each distillation loss.
+    """
+
+    def __init__(self,
+                 student: Union[dict, str],
+                 teacher: Union[dict, str],
+                 teacher_ckpt: Optional[str] = None,
+                 teacher_ckpt_allow_unsafe: bool = False,
+                 distill_losses: Optional[Dict[str, dict]] = None,
+                 student_loss_weight: float = 1.0,
+                 eval_teacher: bool = False,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        self.student_cfg = resolve_model_cfg(student, 'student')
+        teacher_cfg = resolve_model_cfg(teacher, 'teacher')
+        if data_preprocessor is None:
+            data_preprocessor = self.student_cfg.get('data_preprocessor')
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+
+        self.student = MODELS.build(self.student_cfg)
+        # The teacher's own init_cfg (often a download URL) is never used:
+        # its weights come from `teacher_ckpt`.
+        teacher_cfg.pop('init_cfg', None)
+        teacher_model = MODELS.build(teacher_cfg)
+        self._check_pair(self.student, teacher_model)
+        if teacher_ckpt is not None:
+            checkpoint = safe_load_checkpoint(
+                teacher_ckpt,
+                allow_unsafe=teacher_ckpt_allow_unsafe,
+                field='teacher_ckpt')
+            load_state_dict_checked(
+                teacher_model,
+                extract_state_dict(checkpoint, prefix='student'),
+                teacher_ckpt,
+                field='teacher_ckpt')
+        teacher_model.requires_grad_(False)
+        teacher_model.eval()
+        # Stored outside nn.Module's registries on purpose (see class doc).
+        self.__dict__['teacher'] = teacher_model
+        self.teacher_ckpt = teacher_ckpt
+
+        self.student_loss_weight = float(student_loss_weight)
+        self.eval_teacher = eval_teacher
+        self.distill_losses = torch.nn.ModuleDict()
+        self.loss_inputs = {}
+        for name, cfg in (distill_losses or {}).items():
+            self._add_distill_loss(name, cfg)
+
+    # ------------------------------------------------------------------ build
+    @staticmethod
+    def _check_pair(student, teacher) -> None:
+        for role, model in (('student', student), ('teacher', teacher)):
+            if not hasattr(model, 'extract_feat') or not hasattr(
+                    model, 'head'):
+                raise TypeError(
+                    f'`{role}` must be an MMPose pose estimator with '
+                    f'`extract_feat` and `head` (e.g. TopdownPoseEstimator), '
+                    f'got {type(model).__name__}.')
+        k_student = num_keypoints(student.head)
+        k_teacher = num_keypoints(teacher.head)
+        if None not in (k_student, k_teacher) and k_student != k_teacher:
+            raise ValueError(
+                f'student and teacher predict different keypoint counts: '
+                f'student.head has {k_student}, teacher.head has '
+                f'{k_teacher}. Both must be trained on the same keypoints.')
+        for attr in ('mean', 'std'):
+            s_value = getattr(student.data_preprocessor, attr, None)
+            t_value = getattr(teacher.data_preprocessor, attr, None)
+            if isinstance(s_value, Tensor) and isinstance(t_value, Tensor) \
+                    and not torch.equal(s_value, t_value):
+                raise ValueError(
+                    f'student and teacher normalise inputs differently '
+                    f'(data_preprocessor.{attr}: {s_value.flatten().tolist()}'
+                    f' vs {t_value.flatten().tolist()}); the teacher sees the '
+                    'student\'s preprocessed images, so they must match.')
+
+    def _add_distill_loss(self, name: str, cfg: dict) -> None:
+        field = f'distill_losses.{name}'
+        if 'loss' not in name:
+            raise ValueError(
+                f'`{field}`: loss names must contain "loss" (MMEngine only '
+                f'back-propagates such keys); rename {name!r} to '
+                f"'loss_{name}'.")
+        if not isinstance(cfg, dict) or 'type' not in cfg:
+            raise ValueError(f'`{field}` must be a dict with a `type`.')
+        cfg = copy.deepcopy(dict(cfg))
+        inputs = {}
+        for role, model in (('student', self.student),
+                            ('teacher', self.teacher)):
+            spec = cfg.pop(f'{role}_input', PREDS)
+            tap = parse_tap(spec, f'{field}.{role}_input')
+            path = 'head' if tap.path == PREDS else tap.path
+            get_submodule(model, path, f'{field}.{role}_input', owner=role)
+            inputs[role] = (tap, path)
+        try:
+            self.distill_losses[name] = MODELS.build(cfg)
+        except KeyError as error:
+            raise KeyError(f'`{field}`: {error.args[0]}') from None
+        self.loss_inputs[name] = inputs
+
+    # ---------------------------------------------------------- module state
+    @property
+    def teacher(self):
+        return self.__dict__['teacher']
+
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        self.teacher._apply(fn, *args, **kwargs)
+        return self
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.teacher.eval()
+        return self
+
+    def student_state_dict(self) -> dict:
+        """The student's weights, keyed as a plain MMPose model's."""
+        return self.student.state_dict()
+
+    # --------------------------------------------------------------- forward
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        model = self.teacher if self.eval_teacher else self.student
+        return model(inputs, data_samples, mode=mode)
+
+    def _taps(self, role: str) -> Dict[str, torch.nn.Module]:
+        model = self.student if role == 'student' else self.teacher
+        return {path: model.get_submodule(path)
+                for inputs in self.loss_inputs.values()
+                for path in [inputs[role][1]]}
+
+    def teacher_outputs(self, inputs: Tensor) -> Dict[str, object]:
+        """Run the frozen teacher once; return the tapped outputs by path."""
+        with torch.no_grad(), record_outputs(self._taps('teacher')) as rec:
+            feats = self.teacher.extract_feat(inputs)
+            self.teacher.head.forward(feats)
+        return rec
+
+    def loss(self, inputs: Tensor, data_samples) -> Dict[str, Tensor]:
+        teacher_records = self.teacher_outputs(inputs)
+        with record_outputs(self._taps('student')) as student_records:
+            student_losses = self.student.loss(inputs, data_samples)
+        losses = {}
+        for key, value in student_losses.items():
+            if 'loss' in key and self.student_loss_weight != 1.0:
+                value = value * self.student_loss_weight
+            losses[f'student.{key}'] = value
+        keypoint_weights = gather_keypoint_weights(data_samples)
+        for name, loss_module in self.distill_losses.items():
+            values = {}
+            for role, records in (('student', student_records),
+                                  ('teacher', teacher_records)):
+                tap, path = self.loss_inputs[name][role]
+                if path not in records:
+                    raise RuntimeError(
+                        f'`distill_losses.{name}.{role}_input`: module '
+                        f'{path!r} was not called during the {role} forward.')
+                values[role] = select_output(records[path], tap.index, tap)
+            losses[f'distill.{name}'] = loss_module(
+                values['student'], values['teacher'],
+                keypoint_weights=keypoint_weights)
+        return losses
+
+
+def gather_keypoint_weights(data_samples) -> Optional[Tensor]:
+    """Stack the (1, K) keypoint weights of top-down samples into (B, K)."""
+    weights = []
+    for sample in data_samples or []:
+        labels = getattr(sample, 'gt_instance_labels', None)
+        if not isinstance(labels, BaseDataElement) or \
+                'keypoint_weights' not in labels:
+            return None
+        weights.append(labels.keypoint_weights)
+    return torch.cat(weights, dim=0) if weights else None

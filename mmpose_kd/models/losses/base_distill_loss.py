@@ -1,0 +1,73 @@
+"""The contract every distillation loss of mmpose_kd follows.
+
+A distillation loss compares one named output of the student with one of the
+teacher (see :class:`~mmpose_kd.models.distillers.PoseDistiller` for how the
+inputs are routed). Subclasses implement :meth:`compute`; :meth:`forward`
+applies ``loss_weight``. Weights are validated here so every loss reports a bad
+value the same way, naming the loss class and the offending argument.
+"""
+import numbers
+from typing import Optional
+
+import torch
+from torch import Tensor, nn
+
+
+def check_non_negative_number(owner: str, name: str, value) -> float:
+    """Return ``value`` as float, or raise naming ``owner.name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f'{owner}: `{name}` must be a number, got '
+                        f'{value!r} ({type(value).__name__}).')
+    if not value >= 0 or value != value or value == float('inf'):
+        raise ValueError(
+            f'{owner}: `{name}` must be a finite number >= 0, got {value!r}.')
+    return float(value)
+
+
+class BaseDistillLoss(nn.Module):
+    """Base class of the distillation losses.
+
+    Args:
+        loss_weight (float): Multiplier of the loss value. Must be >= 0. A
+            :class:`~mmpose_kd.engine.hooks.DistillLossWeightHook` may change
+            it during training.
+    """
+
+    def __init__(self, loss_weight: float = 1.0):
+        super().__init__()
+        self.loss_weight = check_non_negative_number(
+            type(self).__name__, 'loss_weight', loss_weight)
+
+    def compute(self,
+                student,
+                teacher,
+                keypoint_weights: Optional[Tensor] = None) -> Tensor:
+        """Return the unweighted loss (a scalar tensor)."""
+        raise NotImplementedError
+
+    def forward(self,
+                student,
+                teacher,
+                keypoint_weights: Optional[Tensor] = None) -> Tensor:
+        """Weighted loss. ``teacher`` is detached before use.
+
+        Args:
+            student: Student output (tensor, or tuple of tensors).
+            teacher: Teacher output of the same kind; never receives gradient.
+            keypoint_weights (Tensor, optional): (B, K) visibility x dataset
+                joint weights from the data samples.
+        """
+        teacher = _detach(teacher)
+        return self.loss_weight * self.compute(student, teacher,
+                                               keypoint_weights)
+
+    def extra_repr(self) -> str:
+        return f'loss_weight={self.loss_weight}'
+
+
+def _detach(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_detach(v) for v in value)
+    return value

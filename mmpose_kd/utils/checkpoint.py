@@ -1,0 +1,145 @@
+"""Checkpoint loading that never runs code from the file by default.
+
+PyTorch >= 2.6 loads with ``weights_only=True``, which rejects MMEngine runner
+checkpoints because they hold numpy arrays/scalars and message-hub objects. Rather
+than turning the restriction off (which lets a crafted file execute code), we
+allow exactly the plain-data classes those checkpoints contain. Full
+unpickling happens only when the caller opts in with ``allow_unsafe=True``.
+"""
+import os
+import pickle
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+
+from mmengine.logging import HistoryBuffer
+
+
+def _numpy_globals() -> List:
+    names = []
+    multiarray = getattr(np, '_core', None) or np.core
+    names.append(multiarray.multiarray._reconstruct)
+    names.append(getattr(multiarray.multiarray, 'scalar'))
+    names.extend([np.ndarray, np.dtype])
+    for dtype_cls in vars(np.dtypes).values():
+        if isinstance(dtype_cls, type) and issubclass(dtype_cls, np.dtype):
+            names.append(dtype_cls)
+    return names
+
+
+#: Attribute names a message-hub ``HistoryBuffer`` pickles via ``getattr``
+#: (its built-in statistics; custom ones are registered at run time).
+_HISTORY_BUFFER_METHODS = frozenset(('min', 'max', 'current', 'mean'))
+
+
+def _history_buffer_getattr(obj, name):
+    """A ``getattr`` that only resolves HistoryBuffer statistics methods.
+
+    Pickled message hubs reference ``getattr(HistoryBuffer, 'mean')``; the
+    real ``getattr`` cannot be allowed (it reaches anything), so this
+    stand-in is registered under its name instead.
+    """
+    known = _HISTORY_BUFFER_METHODS | set(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in known:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'refusing getattr({obj!r}, {name!r}) while loading a checkpoint.')
+
+
+def safe_globals() -> List:
+    """The classes a runner checkpoint may contain that are plain data."""
+    return _numpy_globals() + [
+        HistoryBuffer, bytes, (_history_buffer_getattr, 'builtins.getattr'),
+        (_history_buffer_getattr, '__builtin__.getattr')
+    ]
+
+
+class CheckpointLoadError(RuntimeError):
+    """A checkpoint could not be read; the message names the file."""
+
+
+def safe_load_checkpoint(path: str,
+                         map_location='cpu',
+                         allow_unsafe: bool = False,
+                         field: str = 'checkpoint') -> dict:
+    """Load ``path`` without executing code from it (unless ``allow_unsafe``).
+
+    Args:
+        path (str): Local checkpoint file.
+        map_location: Passed to :func:`torch.load`.
+        allow_unsafe (bool): Full unpickling; only for files you trust.
+        field (str): Config field the path came from, used in errors.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f'`{field}` must be a file path, got {path!r}.')
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f'`{field}`: checkpoint file {str(path)!r} '
+                                'does not exist.')
+    try:
+        if allow_unsafe:
+            return torch.load(path, map_location=map_location,
+                              weights_only=False)
+        with torch.serialization.safe_globals(safe_globals()):
+            return torch.load(path, map_location=map_location,
+                              weights_only=True)
+    except Exception as error:  # noqa: BLE001 - re-raised with the file name
+        hint = ''
+        if 'weights_only' in str(error) or 'Unsupported global' in str(error):
+            hint = (' It holds objects outside the safe allow-list; if you '
+                    'trust this file, pass allow_unsafe=True (for a teacher: '
+                    '`teacher_ckpt_allow_unsafe=True`).')
+        raise CheckpointLoadError(
+            f'`{field}`: cannot read checkpoint {str(path)!r}: '
+            f'{type(error).__name__}: {error}.{hint}') from error
+
+
+def extract_state_dict(checkpoint, prefix: Optional[str] = None) -> Dict:
+    """Take the state dict out of a checkpoint, optionally under ``prefix``."""
+    state_dict = checkpoint
+    if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
+        state_dict = checkpoint['state_dict']
+    if not isinstance(state_dict, dict):
+        raise CheckpointLoadError(
+            f'checkpoint holds a {type(state_dict).__name__}, not a state '
+            'dict.')
+    state_dict = {(k[7:] if k.startswith('module.') else k): v
+                  for k, v in state_dict.items()}
+    if prefix:
+        prefix = prefix.rstrip('.') + '.'
+        if any(k.startswith(prefix) for k in state_dict):
+            state_dict = {k[len(prefix):]: v for k, v in state_dict.items()
+                          if k.startswith(prefix)}
+    return state_dict
+
+
+def load_state_dict_checked(model: torch.nn.Module,
+                            state_dict: Dict,
+                            path: str,
+                            field: str,
+                            min_match: float = 0.9) -> None:
+    """Load ``state_dict`` into ``model``, refusing a poor key match.
+
+    Raises a ValueError naming the file and listing missing/unexpected keys
+    when fewer than ``min_match`` of the model's keys are found with the
+    right shape, so a checkpoint of the wrong model is never half-loaded in
+    silence.
+    """
+    own = model.state_dict()
+    own_keys = [k for k in own if not k.startswith('data_preprocessor.')]
+    missing = [k for k in own_keys if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in own
+                  and not k.startswith('data_preprocessor.')]
+    mismatched = [k for k in own_keys if k in state_dict
+                  and tuple(state_dict[k].shape) != tuple(own[k].shape)]
+    matched = len(own_keys) - len(missing) - len(mismatched)
+    if not own_keys or matched / len(own_keys) < min_match or mismatched:
+        def show(keys):
+            return ', '.join(keys[:8]) + (' ...' if len(keys) > 8 else '')
+        raise ValueError(
+            f'`{field}`: checkpoint {str(path)!r} does not fit the model '
+            f'({matched}/{len(own_keys)} keys match). missing: '
+            f'[{show(missing)}]; unexpected: [{show(unexpected)}]; shape '
+            f'mismatch: [{show(mismatched)}].')
+    model.load_state_dict(
+        {k: v for k, v in state_dict.items() if k in own}, strict=False)

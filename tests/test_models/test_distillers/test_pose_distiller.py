@@ -1,0 +1,160 @@
+"""PoseDistiller: building, freezing the teacher, routing losses, errors."""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+
+import mmpose_kd  # noqa: F401
+from mmpose_kd.registry import MODELS
+from tests.tiny_models import heatmap_model, regression_model
+
+init_default_scope('mmpose')
+
+
+def distiller_cfg(**overrides):
+    cfg = dict(
+        type='mmpose_kd.PoseDistiller',
+        student=heatmap_model(base_channels=8, deconv=(16, 16)),
+        teacher=heatmap_model(base_channels=16, deconv=(32, 32)),
+        distill_losses=dict(
+            loss_logit=dict(type='mmpose_kd.HeatmapLogitDistillLoss',
+                            mode='mse', loss_weight=2.0),
+            loss_feat=dict(
+                type='mmpose_kd.FeatureDistillLoss',
+                student_input='backbone',
+                teacher_input='backbone[-1]',
+                connector=dict(type='mmpose_kd.ConvBNConnector',
+                               in_channels=64, out_channels=128))))
+    cfg.update(overrides)
+    return cfg
+
+
+def fake_batch(batch_size=2, num_keypoints=17):
+    """Inputs and heatmap-target data samples, as a pipeline would pack."""
+    from mmengine.structures import InstanceData, PixelData
+    from mmpose.structures import PoseDataSample
+    inputs = torch.rand(batch_size, 3, 128, 96) * 255
+    samples = []
+    for _ in range(batch_size):
+        sample = PoseDataSample(metainfo=dict(input_size=(96, 128)))
+        sample.gt_fields = PixelData(
+            heatmaps=torch.rand(num_keypoints, 16, 12))
+        sample.gt_instance_labels = InstanceData(
+            keypoint_weights=torch.ones(1, num_keypoints))
+        samples.append(sample)
+    return inputs, samples
+
+
+def test_teacher_is_frozen_and_outside_the_module_tree():
+    distiller = MODELS.build(distiller_cfg())
+    teacher_params = {id(p) for p in distiller.teacher.parameters()}
+    assert teacher_params
+    assert not teacher_params & {id(p) for p in distiller.parameters()}
+    assert not any(k.startswith('teacher') for k in distiller.state_dict())
+    assert all(not p.requires_grad for p in distiller.teacher.parameters())
+    distiller.train()
+    assert distiller.student.training and not distiller.teacher.training
+    # connectors belong to the losses and are trained with the student
+    assert any('distill_losses.loss_feat' in k
+               for k, _ in distiller.named_parameters())
+
+
+def test_loss_keys_namespaced_and_gradients_reach_student_only():
+    distiller = MODELS.build(distiller_cfg())
+    distiller.train()
+    inputs, samples = fake_batch()
+    losses = distiller(inputs, samples, mode='loss')
+    assert {'student.loss_kpt', 'distill.loss_logit',
+            'distill.loss_feat'} <= set(losses)
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    total.backward()
+    assert all(p.grad is None for p in distiller.teacher.parameters())
+    connector = distiller.distill_losses.loss_feat
+    assert any(p.grad is not None and p.grad.abs().sum() > 0
+               for p in connector.parameters())
+    assert distiller.student.backbone.conv1.weight.grad.abs().sum() > 0
+
+
+def test_distill_loss_matches_a_direct_computation():
+    distiller = MODELS.build(distiller_cfg(distill_losses=dict(
+        loss_logit=dict(type='mmpose_kd.HeatmapLogitDistillLoss',
+                        mode='mse', loss_weight=1.0))))
+    distiller.eval()
+    inputs, samples = fake_batch()
+    losses = distiller.loss(inputs, samples)
+    with torch.no_grad():
+        s_hm = distiller.student._forward(inputs)
+        t_hm = distiller.teacher._forward(inputs)
+    expected = ((s_hm - t_hm)**2).mean()
+    torch.testing.assert_close(losses['distill.loss_logit'], expected)
+
+
+def test_predict_runs_student_or_teacher_on_request():
+    distiller = MODELS.build(distiller_cfg())
+    distiller.eval()
+    inputs, _ = fake_batch()
+    out = distiller(inputs, None, mode='tensor')
+    torch.testing.assert_close(out, distiller.student._forward(inputs))
+    distiller.eval_teacher = True
+    torch.testing.assert_close(
+        distiller(inputs, None, mode='tensor'),
+        distiller.teacher._forward(inputs))
+
+
+def test_build_from_config_paths(tmp_path):
+    student_file = tmp_path / 'student.py'
+    student_file.write_text(f'model = {heatmap_model(base_channels=8)!r}\n')
+    distiller = MODELS.build(dict(
+        type='mmpose_kd.PoseDistiller', student=str(student_file),
+        teacher='mmpose::body_2d_keypoint/topdown_heatmap/coco/'
+        'td-hm_res50_8xb64-210e_coco-256x192.py'))
+    assert distiller.teacher.backbone.depth == 50
+    assert distiller.student.backbone.base_channels == 8
+
+
+def test_teacher_checkpoint_loaded_and_not_overwritten_by_init_weights(
+        tmp_path):
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+    source = MODELS.build(heatmap_model(base_channels=16, deconv=(32, 32)))
+    path = str(tmp_path / 'teacher.pth')
+    # what an MMEngine runner writes: numpy values and message-hub buffers
+    torch.save(dict(meta=dict(seed=np.int64(3), arr=np.zeros(2)),
+                    message_hub=dict(log_scalars=dict(x=HistoryBuffer())),
+                    state_dict=source.state_dict()), path)
+    distiller = MODELS.build(distiller_cfg(teacher_ckpt=path))
+    distiller.init_weights()
+    for key, value in source.state_dict().items():
+        assert torch.equal(distiller.teacher.state_dict()[key], value), key
+
+
+@pytest.mark.parametrize('overrides, error, match', [
+    (dict(teacher_ckpt='/nonexistent/teacher.pth'), FileNotFoundError,
+     r'teacher_ckpt.*/nonexistent/teacher.pth'),
+    (dict(distill_losses=dict(logit=dict(
+        type='mmpose_kd.HeatmapLogitDistillLoss'))), ValueError,
+     r"distill_losses.logit.*'loss_logit'"),
+    (dict(distill_losses=dict(loss_x=dict(type='mmpose_kd.NoSuchLoss'))),
+     KeyError, r'distill_losses.loss_x.*NoSuchLoss'),
+    (dict(distill_losses=dict(loss_feat=dict(
+        type='mmpose_kd.FeatureDistillLoss', student_input='backbone.layer9',
+        teacher_input='backbone'))), ValueError,
+     r"student_input.*'backbone.layer9'.*Nearest.*'backbone.layer4'"),
+    (dict(teacher=heatmap_model(num_keypoints=14)), ValueError,
+     r'student.head has 17, teacher.head has 14'),
+    (dict(teacher='/nonexistent/teacher_config.py'), FileNotFoundError,
+     r'`teacher`.*teacher_config.py'),
+])
+def test_bad_configs_fail_before_training_naming_the_field(
+        overrides, error, match):
+    with pytest.raises(error, match=match):
+        MODELS.build(distiller_cfg(**overrides))
+
+
+def test_teacher_checkpoint_of_another_model_is_refused(tmp_path):
+    path = str(tmp_path / 'other.pth')
+    torch.save(dict(state_dict=MODELS.build(regression_model()).state_dict()),
+               path)
+    with pytest.raises(ValueError, match=r'teacher_ckpt.*missing'):
+        MODELS.build(distiller_cfg(teacher_ckpt=path))
