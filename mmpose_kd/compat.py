@@ -14,9 +14,15 @@ no-op. ``apply_all()`` is called once when :mod:`mmpose_kd` is imported.
 * CPU distributed training: MMEngine calls ``torch.cuda.set_device`` and gives
   DDP CUDA ``device_ids``; both are neutralised when CUDA is absent.
 
-Nothing here changes ``torch.load``; see :mod:`mmpose_kd.utils.checkpoint`.
+* Runner checkpoints on torch >= 2.6: ``torch.load`` defaults to
+  ``weights_only=True`` and rejects the numpy and message-hub objects MMEngine
+  saves, so resume and ``load_from`` fail. MMEngine's local-file loader is
+  replaced by :func:`mmpose_kd.utils.checkpoint.safe_load_checkpoint`, which
+  allows exactly those plain-data classes and still never runs code from the
+  file. ``torch.load``'s own default is left unchanged.
 """
 import importlib
+import os
 import importlib.machinery
 import importlib.util
 import sys
@@ -119,9 +125,40 @@ def shim_cpu_distributed() -> bool:
     return True
 
 
+def shim_safe_runner_checkpoints() -> bool:
+    """Let MMEngine read its own checkpoints under weights-only loading."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    loader = CheckpointLoader._schemes.get('')
+    if getattr(loader, '_mmpose_kd_safe', False):
+        return False
+    if not _torch_loads_weights_only_by_default():
+        return False
+    from mmpose_kd.utils.checkpoint import safe_load_checkpoint
+
+    def load_from_local_safely(filename, map_location):
+        return safe_load_checkpoint(
+            os.path.expanduser(filename), map_location=map_location)
+
+    load_from_local_safely._mmpose_kd_safe = True
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_from_local_safely, force=True)
+    _APPLIED.add('safe_runner_checkpoints')
+    return True
+
+
+def _torch_loads_weights_only_by_default() -> bool:
+    import inspect
+    default = inspect.signature(torch.load).parameters['weights_only'].default
+    if default is None:  # torch >= 2.6 decides at call time: True
+        return os.environ.get('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '0') in (
+            '0', '')
+    return bool(default)
+
+
 def apply_all() -> set:
     """Apply every shim that is needed here; return the names applied."""
     shim_mmcv_ext()
     shim_simcc_visualizer()
     shim_cpu_distributed()
+    shim_safe_runner_checkpoints()
     return set(_APPLIED)

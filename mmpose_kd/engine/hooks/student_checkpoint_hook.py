@@ -4,11 +4,11 @@ import os.path as osp
 
 import numpy as np
 import torch
-from mmengine.config import Config
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from mmpose_kd.apis.student_config import plain_student_config
 from mmpose_kd.registry import HOOKS
 
 
@@ -27,21 +27,26 @@ def to_plain_data(value):
 
 @HOOKS.register_module()
 class StudentCheckpointHook(Hook):
-    """Save ``student.pth`` (+ ``student_model.py``) in the work dir.
+    """Save ``student.pth`` and ``student_config.py`` in the work dir.
 
     The checkpoint holds only the student's ``state_dict`` and a ``meta``
     with ``dataset_meta``, so ``mmpose.apis.init_model`` loads it with a plain
     MMPose config and no ``mmpose_kd`` import. Teacher and connectors are
-    not in it. ``student_model.py`` holds the student's model config.
+    not in it. ``student_config.py`` is the run's config with the student as
+    the model and only MMPose types (see :func:`plain_student_config`).
 
     Args:
         filename (str): Checkpoint file name. Defaults to ``student.pth``.
+        config_filename (str): Config file name.
     """
 
     priority = 'LOW'
 
-    def __init__(self, filename: str = 'student.pth'):
+    def __init__(self,
+                 filename: str = 'student.pth',
+                 config_filename: str = 'student_config.py'):
         self.filename = filename
+        self.config_filename = config_filename
 
     def after_train(self, runner) -> None:
         if not is_main_process():
@@ -65,6 +70,6 @@ class StudentCheckpointHook(Hook):
         tmp_path = path + '.tmp'
         torch.save(dict(meta=meta, state_dict=state_dict), tmp_path)
         os.replace(tmp_path, path)
-        Config(dict(model=model.student_cfg.to_dict())).dump(
-            osp.join(runner.work_dir, 'student_model.py'))
+        plain_student_config(runner.cfg, model.student_cfg).dump(
+            osp.join(runner.work_dir, self.config_filename))
         runner.logger.info(f'student-only checkpoint saved to {path}')

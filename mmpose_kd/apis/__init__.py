@@ -1,0 +1,3 @@
+from .student_config import plain_student_config
+
+__all__ = ['plain_student_config']

@@ -1,0 +1,139 @@
+"""The logic behind ``tools/train.py``: parse flags, build the config, train.
+
+The command line follows MMPose's ``tools/train.py`` (so ``mim train mmpose_kd``
+and ``torch.distributed.launch`` can drive it) with three CPU-aware changes:
+``import mmpose_kd`` runs first (the shims and registries), a distributed
+launch without CUDA uses the ``gloo`` backend, and ``--amp`` is refused with a
+clear message where MMEngine's ``AmpOptimWrapper`` cannot run (it needs a
+CUDA/NPU/MLU/MUSA device; there is no CPU fallback, so results never silently
+change precision).
+
+Checkpoints: ``--resume`` only sets ``cfg.resume``/``cfg.load_from``; loading
+goes through MMEngine's normal ``Runner.resume`` path, so a safe checkpoint
+loader registered with MMEngine applies here unchanged. This module never
+touches ``torch.load``.
+"""
+import argparse
+from typing import Optional, Sequence
+
+from mmengine.config import Config
+from mmengine.device import (is_cuda_available, is_mlu_available,
+                             is_musa_available, is_npu_available)
+from mmengine.runner import Runner
+
+from .runner_args import (add_common_args, apply_cfg_options, apply_launcher,
+                          apply_work_dir, enable_visualization,
+                          export_local_rank)
+
+AMP_WRAPPER = 'AmpOptimWrapper'
+# Wrapper types --amp may replace; a custom wrapper must opt in itself.
+PLAIN_WRAPPERS = ('OptimWrapper', AMP_WRAPPER)
+
+
+def amp_device_available() -> bool:
+    """Whether MMEngine's ``AmpOptimWrapper`` can be built on this machine."""
+    return (is_cuda_available() or is_npu_available() or is_mlu_available()
+            or is_musa_available())
+
+
+def check_amp_available() -> None:
+    """Raise ``RuntimeError`` explaining why ``--amp`` cannot be used here."""
+    if not amp_device_available():
+        raise RuntimeError(
+            '--amp needs a CUDA (or NPU/MLU/MUSA) device: MMEngine\'s '
+            'AmpOptimWrapper has no CPU mode. Run without --amp on this '
+            'machine.')
+
+
+def build_train_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description='Train a pose model or distiller (mmpose_kd).')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        const='auto',
+        help='resume from this checkpoint; without a path, resume from the '
+        'latest checkpoint in the work directory')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision (needs a CUDA device)')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='skip validation during training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the learning rate by the real total batch size relative '
+        'to the config\'s auto_scale_lr.base_batch_size')
+    parser.add_argument(
+        '--show-dir',
+        help='save validation visualisations into this directory')
+    add_common_args(parser)
+    return parser
+
+
+def parse_train_args(
+        argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse ``tools/train.py`` flags; exit with a usage error on bad ones."""
+    parser = build_train_parser()
+    args = parser.parse_args(argv)
+    if args.amp:
+        try:
+            check_amp_available()
+        except RuntimeError as error:
+            parser.error(str(error))
+    export_local_rank(args)
+    return args
+
+
+def merge_train_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Apply the parsed flags to ``cfg`` in place and return it.
+
+    ``--cfg-options`` are merged last, so they override the other flags.
+    """
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+    apply_work_dir(cfg, args.work_dir, args.config)
+    if args.amp:
+        check_amp_available()
+        wrapper_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if wrapper_type not in PLAIN_WRAPPERS:
+            raise ValueError(
+                f'--amp cannot convert optim_wrapper type {wrapper_type!r}; '
+                f'use one of {PLAIN_WRAPPERS} or set AMP in the config')
+        cfg.optim_wrapper.type = AMP_WRAPPER
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+    if args.auto_scale_lr:
+        if not cfg.get('auto_scale_lr', {}).get('base_batch_size'):
+            raise ValueError(
+                '--auto-scale-lr needs `auto_scale_lr = '
+                'dict(base_batch_size=N)` in the config')
+        cfg.auto_scale_lr.enable = True
+    if args.show_dir is not None:
+        enable_visualization(cfg, args.show_dir)
+    apply_cfg_options(cfg, args.cfg_options)
+    # After --cfg-options: the backend must suit this machine whatever they set.
+    apply_launcher(cfg, args.launcher)
+    return cfg
+
+
+def build_train_config(args: argparse.Namespace) -> Config:
+    """Load ``args.config`` and apply the flags to it."""
+    return merge_train_args(Config.fromfile(args.config), args)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_train_args(argv)
+    cfg = build_train_config(args)
+    Runner.from_cfg(cfg).train()
