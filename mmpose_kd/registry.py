@@ -8,6 +8,7 @@ so a distiller config can still name ``TopdownPoseEstimator`` or ``ResNet``.
 from mmengine.registry import Registry
 from mmpose.registry import DATASETS as MMPOSE_DATASETS
 from mmpose.registry import HOOKS as MMPOSE_HOOKS
+from mmpose.registry import KEYPOINT_CODECS as MMPOSE_KEYPOINT_CODECS
 from mmpose.registry import MODELS as MMPOSE_MODELS
 
 SCOPE = 'mmpose_kd'
@@ -21,3 +22,6 @@ DATASETS = Registry(
     locations=['mmpose_kd.datasets'])
 HOOKS = Registry(
     'hook', parent=MMPOSE_HOOKS, scope=SCOPE, locations=['mmpose_kd.engine'])
+# Heads built under this scope build their codecs through this registry.
+KEYPOINT_CODECS = Registry(
+    'KEYPOINT_CODECS', parent=MMPOSE_KEYPOINT_CODECS, scope=SCOPE)
