@@ -1,0 +1,146 @@
+"""Task loss as distillation loss: heatmap-decoded coordinates as targets.
+
+Loss 2 of Cross-Representation Distillation (Liu et al., ECCV 2024 W): the
+regression head's own task loss, applied against sg(soft-argmax(H)) of a
+heatmap teacher (TCD) or of the same network's heatmap branch (OCD). Our
+reading of the paper (METHODS.md section 2).
+"""
+from typing import Optional, Union
+
+import torch
+from mmpose.models.losses import RLELoss
+from torch import Tensor, nn
+
+from mmpose_kd.functional import heatmap_to_normalized_coords, soft_argmax_2d
+from mmpose_kd.functional.soft_argmax import SOFT_ARGMAX_MODES
+from mmpose_kd.registry import MODELS
+from .base_distill_loss import BaseDistillLoss
+from .utils import (check_choice, check_positive_number,
+                    resolve_keypoint_weights)
+
+
+@MODELS.register_module()
+class CoordDistillLoss(BaseDistillLoss):
+    """Regression task loss against coordinates decoded from teacher heatmaps.
+
+    Pseudo-targets ``t = soft_argmax_2d(H_T) / (W, H)`` are normalised like
+    ``RegressionLabel`` labels; weights are ``v_k`` times, with
+    ``use_confidence``, the teacher's peak value clamped to [0, 1] (a teacher
+    that does not see a keypoint does not teach it). The criterion is called
+    the way MMPose's regression heads call their loss:
+    ``criterion(pred, t, w[..., None])``, or for :class:`RLELoss`
+    ``criterion(pred[..., :2], pred[..., 2:4], t, w[..., None])``.
+
+    Args:
+        criterion (dict | nn.Module): The per-keypoint task loss: a config
+            built from the model registry (``SmoothL1Loss``, ``L1Loss``,
+            ``RLELoss``, ...) or a module, e.g. the regression head's own
+            ``loss_module`` (what :class:`CrossRepresentationHead` passes when
+            its ``coord_distill`` config gives no criterion). Defaults to
+            ``dict(type='SmoothL1Loss', use_target_weight=True)``.
+        use_confidence (bool): Multiply the weights by the teacher's clamped
+            peak value (meant for MSRA-style heatmaps whose peak is ~1 where
+            the keypoint is seen). Needs a criterion with
+            ``use_target_weight=True``. Defaults to True.
+        mode (str): Soft-argmax mode, ``'linear'`` or ``'softmax'``.
+        beta (float): Soft-argmax inverse temperature (``'softmax'`` only).
+        window (int, optional): Soft-argmax window radius in heatmap px around
+            each channel's maximum; ``None`` takes the expectation over the
+            whole map, which background noise biases towards the centre.
+            Defaults to 6 (3 sigma of the usual sigma=2 codec).
+        loss_weight (float): Loss multiplier (>= 0). Defaults to 1.
+
+    Note:
+        - student: (B, K, 2) normalised coordinates (RegressionHead), or
+          (B, K, 4) coordinates + sigma logits (RLEHead; only the first two
+          are used unless the criterion is RLELoss).
+        - teacher: (B, K, H, W) heatmaps.
+        - keypoint_weights: (B, K) or None (all ones).
+    """
+
+    def __init__(self,
+                 criterion: Union[dict, nn.Module] = dict(
+                     type='SmoothL1Loss', use_target_weight=True),
+                 use_confidence: bool = True,
+                 mode: str = 'linear',
+                 beta: float = 1.0,
+                 window: Optional[int] = 6,
+                 loss_weight: float = 1.0):
+        super().__init__(loss_weight=loss_weight)
+        owner = type(self).__name__
+        if isinstance(criterion, nn.Module):
+            self.criterion = criterion
+        elif isinstance(criterion, dict):
+            self.criterion = MODELS.build(criterion)
+        else:
+            raise TypeError(f'{owner}: `criterion` must be a config dict or '
+                            f'an nn.Module, got {type(criterion).__name__}.')
+        self.use_confidence = bool(use_confidence)
+        if self.use_confidence and not getattr(self.criterion,
+                                               'use_target_weight', True):
+            raise ValueError(
+                f'{owner}: `use_confidence=True` needs a `criterion` that '
+                'applies target weights, got '
+                f'{type(self.criterion).__name__} with '
+                'use_target_weight=False.')
+        self.mode = check_choice(owner, 'mode', mode, SOFT_ARGMAX_MODES)
+        self.beta = check_positive_number(owner, 'beta', beta)
+        if window is not None and (isinstance(window, bool)
+                                   or not isinstance(window, int)
+                                   or window < 0):
+            raise ValueError(f'{owner}: `window` must be None or an int >= 0,'
+                             f' got {window!r}.')
+        self.window = window
+
+    def pseudo_targets(self, teacher: Tensor):
+        """Return (normalised coords (B, K, 2), confidence (B, K))."""
+        coords, scores = soft_argmax_2d(
+            teacher, beta=self.beta, mode=self.mode, window=self.window)
+        height, width = teacher.shape[-2:]
+        targets = heatmap_to_normalized_coords(coords, (width, height))
+        return targets, scores.clamp(0, 1)
+
+    def compute(self,
+                student: Tensor,
+                teacher: Tensor,
+                keypoint_weights: Optional[Tensor] = None) -> Tensor:
+        owner = type(self).__name__
+        check_coords_and_heatmaps(owner, student, teacher)
+        targets, confidence = self.pseudo_targets(teacher)
+        batch_size, num_keypoints = targets.shape[:2]
+        weights = resolve_keypoint_weights(owner, keypoint_weights,
+                                           batch_size, num_keypoints, targets)
+        if self.use_confidence:
+            weights = weights * confidence
+        weights = weights.unsqueeze(-1)  # (B, K, 1) as the heads pass it
+
+        if isinstance(self.criterion, RLELoss):
+            if student.shape[-1] != 4:
+                raise ValueError(
+                    f'{owner}: RLELoss needs (B, K, 4) coordinates + sigma '
+                    f'from an RLEHead, got student shape '
+                    f'{tuple(student.shape)}.')
+            return self.criterion(student[..., :2], student[..., 2:4],
+                                  targets, weights)
+        return self.criterion(student[..., :2], targets, weights)
+
+    def extra_repr(self) -> str:
+        return (f'use_confidence={self.use_confidence}, mode={self.mode!r}, '
+                f'beta={self.beta}, window={self.window}, '
+                f'{super().extra_repr()}')
+
+
+def check_coords_and_heatmaps(owner: str, student, teacher) -> None:
+    """Raise unless student is (B, K, 2|4) and teacher (B, K, H, W)."""
+    for name, x in (('student', student), ('teacher', teacher)):
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f'{owner}: {name} must be a tensor, got '
+                            f'{type(x).__name__}.')
+    if (student.dim() != 3 or student.shape[-1] not in (2, 4)
+            or teacher.dim() != 4
+            or student.shape[:2] != teacher.shape[:2]):
+        raise ValueError(
+            f'{owner}: expected student coordinates (B, K, 2) or (B, K, 4) '
+            f'and teacher heatmaps (B, K, H, W) with the same B and K, got '
+            f'student shape {tuple(student.shape)} and teacher shape '
+            f'{tuple(teacher.shape)}.')
