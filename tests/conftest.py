@@ -43,3 +43,16 @@ def require_shared_data(name: str, files) -> str:
 def coco_tiny_dir() -> str:
     """The 4-image COCO keypoint set (``test_coco.json`` + images)."""
     return require_shared_data('coco_tiny', COCO_TINY_FILES)
+
+
+@pytest.fixture(scope='session')
+def coco_tiny_cfg_options(coco_tiny_dir) -> list:
+    """``--cfg-options`` pointing a config's loaders/metrics at coco_tiny."""
+    ann_file = osp.join(coco_tiny_dir, 'test_coco.json')
+    return [
+        f'train_dataloader.dataset.data_root={coco_tiny_dir}',
+        f'val_dataloader.dataset.data_root={coco_tiny_dir}',
+        f'test_dataloader.dataset.data_root={coco_tiny_dir}',
+        f'val_evaluator.ann_file={ann_file}',
+        f'test_evaluator.ann_file={ann_file}',
+    ]

@@ -21,7 +21,7 @@ CUDA_ONLY_BACKENDS = ('nccl', )
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
-    """Add ``--work-dir``, ``--cfg-options``, ``--launcher``, ``--local-rank``."""
+    """Add --work-dir, --cfg-options, --launcher and --local-rank."""
     parser.add_argument(
         '--work-dir',
         help='directory for logs and checkpoints; defaults to the config\'s '

@@ -1,8 +1,8 @@
 """The logic behind ``tools/test.py``: evaluate a checkpoint and print metrics.
 
 Like MMPose's ``tools/test.py``: the checkpoint becomes ``cfg.load_from`` and
-MMEngine's ``Runner.test()`` loads it through its normal checkpoint path (so a
-safe loader registered with MMEngine applies), runs the test loop and returns
+MMEngine's ``Runner.test()`` loads it through its normal checkpoint path (made
+weights-only safe by :mod:`mmpose_kd.compat`), runs the test loop and returns
 the metrics, which are printed as JSON on the main process. ``--dump`` adds
 MMEngine's ``DumpResults`` metric to save raw predictions.
 """
@@ -58,9 +58,10 @@ def merge_test_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply the parsed flags to ``cfg`` in place and return it."""
     cfg.load_from = args.checkpoint
     apply_work_dir(cfg, args.work_dir, args.config)
+    apply_cfg_options(cfg, args.cfg_options)
+    # After --cfg-options, which cannot address keys of an evaluator list.
     if args.dump is not None:
         add_dump_metric(cfg, args.dump)
-    apply_cfg_options(cfg, args.cfg_options)
     apply_launcher(cfg, args.launcher)
     return cfg
 

@@ -1,17 +1,17 @@
 """The logic behind ``tools/train.py``: parse flags, build the config, train.
 
-The command line follows MMPose's ``tools/train.py`` (so ``mim train mmpose_kd``
-and ``torch.distributed.launch`` can drive it) with three CPU-aware changes:
-``import mmpose_kd`` runs first (the shims and registries), a distributed
-launch without CUDA uses the ``gloo`` backend, and ``--amp`` is refused with a
-clear message where MMEngine's ``AmpOptimWrapper`` cannot run (it needs a
-CUDA/NPU/MLU/MUSA device; there is no CPU fallback, so results never silently
-change precision).
+The command line follows MMPose's ``tools/train.py`` (so ``mim train
+mmpose_kd`` and ``torch.distributed.launch`` can drive it) with three
+CPU-aware changes: ``import mmpose_kd`` runs first (the shims and
+registries), a distributed launch without CUDA uses the ``gloo`` backend, and
+``--amp`` is refused with a clear message where MMEngine's
+``AmpOptimWrapper`` cannot run (it needs a CUDA/NPU/MLU/MUSA device; there is
+no CPU fallback, so results never silently change precision).
 
 Checkpoints: ``--resume`` only sets ``cfg.resume``/``cfg.load_from``; loading
-goes through MMEngine's normal ``Runner.resume`` path, so a safe checkpoint
-loader registered with MMEngine applies here unchanged. This module never
-touches ``torch.load``.
+goes through MMEngine's normal ``Runner.resume`` path, where
+:mod:`mmpose_kd.compat` registers a weights-only-safe local loader. This
+module never touches ``torch.load``.
 """
 import argparse
 from typing import Optional, Sequence
@@ -123,7 +123,8 @@ def merge_train_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.show_dir is not None:
         enable_visualization(cfg, args.show_dir)
     apply_cfg_options(cfg, args.cfg_options)
-    # After --cfg-options: the backend must suit this machine whatever they set.
+    # After --cfg-options: the backend must suit this machine whatever they
+    # asked for.
     apply_launcher(cfg, args.launcher)
     return cfg
 
