@@ -7,7 +7,12 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=10),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1),
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=1,
+        max_keep_ckpts=1,
+        save_best='coco/AP',
+        rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='PoseVisualizationHook', enable=False),
 )
@@ -29,7 +34,3 @@ load_from = None
 resume = False
 backend_args = dict(backend='local')
 randomness = dict(seed=0)
-
-train_cfg = dict(by_epoch=True)
-val_cfg = dict()
-test_cfg = dict()

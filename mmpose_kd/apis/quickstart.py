@@ -1,0 +1,146 @@
+"""The main job: teacher, student alone and distilled student, side by side.
+
+Each model is trained by ``tools/train.py`` in its own process, exactly as a
+user would run it, on the generated default data; then the CocoMetric AP of
+each final validation is read from the run's scalar log and printed as a table.
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional, Sequence
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+QUICKSTART = 'configs/quickstart'
+TEACHER = 'td-hm_res18-w32_synthetic-64x48.py'
+STUDENT = 'td-reg_res18-w16_synthetic-64x48.py'
+DISTILLED = 'tcd_hm-res18-w32_reg-res18-w16_synthetic-64x48.py'
+METRICS = ('coco/AP', 'coco/AP .5', 'coco/AR')
+
+
+def last_metrics(work_dir: str) -> Dict[str, float]:
+    """The last validation metrics a run logged in its ``scalars.json``."""
+    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                      'scalars.json')))
+    if not files:
+        raise FileNotFoundError(f'no scalars.json under {work_dir!r}: did '
+                                'the training run validate?')
+    metrics = {}
+    with open(files[-1]) as f:
+        for line in f:
+            record = json.loads(line)
+            if 'coco/AP' in record:
+                metrics = {k: record[k] for k in METRICS if k in record}
+    if not metrics:
+        raise ValueError(f'{files[-1]!r} holds no coco/AP record.')
+    return metrics
+
+
+def last_checkpoint(work_dir: str) -> str:
+    """Path written by MMEngine's CheckpointHook in ``last_checkpoint``."""
+    marker = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(marker):
+        raise FileNotFoundError(f'{marker!r} not found: the run saved no '
+                                'checkpoint.')
+    with open(marker) as f:
+        return f.read().strip()
+
+
+def count_params(config: str, teacher_ckpt: Optional[str] = None) -> int:
+    """Parameters of the deployed model of ``config`` (the student)."""
+    import mmpose_kd  # noqa: F401
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose_kd.registry import MODELS
+    init_default_scope('mmpose')
+    cfg = Config.fromfile(config)
+    if 'teacher_ckpt' in cfg.model:
+        cfg.model.teacher_ckpt = None
+    model = MODELS.build(cfg.model)
+    model = getattr(model, 'student', model)
+    return sum(p.numel() for p in model.parameters())
+
+
+def train(config: str, work_dir: str, options: List[str]) -> float:
+    """Run ``tools/train.py`` on ``config``; return its wall time."""
+    command = [
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'train.py'), config, '--work-dir',
+        work_dir
+    ]
+    if options:
+        command += ['--cfg-options'] + options
+    log_path = osp.join(work_dir, 'train_stdout.log')
+    os.makedirs(work_dir, exist_ok=True)
+    start = time.time()
+    print(f'  $ {" ".join(command)}\n    (log: {log_path})', flush=True)
+    with open(log_path, 'w') as log:
+        result = subprocess.run(command, cwd=REPO_ROOT, stdout=log,
+                                stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        with open(log_path) as f:
+            tail = ''.join(f.readlines()[-30:])
+        raise RuntimeError(f'training {config} failed (exit '
+                           f'{result.returncode}); last log lines:\n{tail}')
+    return time.time() - start
+
+
+def run(work_root: str, epochs: Optional[int], seed: int) -> List[dict]:
+    common = [f'randomness.seed={seed}']
+    if epochs is not None:
+        common += [f'train_cfg.max_epochs={epochs}',
+                   f'train_cfg.val_interval={epochs}']
+    rows = []
+    teacher_dir = osp.join(work_root, 'teacher')
+    steps = [('teacher (heatmap)', TEACHER, teacher_dir, []),
+             ('student alone (regression)', STUDENT,
+              osp.join(work_root, 'student'), []),
+             ('student + TCD from teacher', DISTILLED,
+              osp.join(work_root, 'distilled'), None)]
+    for index, (name, config, work_dir, extra) in enumerate(steps, 1):
+        config = osp.join(REPO_ROOT, QUICKSTART, config)
+        if extra is None:
+            extra = [f'model.teacher_ckpt={last_checkpoint(teacher_dir)}']
+        print(f'[{index}/{len(steps)}] training {name}', flush=True)
+        seconds = train(config, work_dir, common + extra)
+        metrics = last_metrics(work_dir)
+        rows.append(dict(model=name, config=osp.relpath(config, REPO_ROOT),
+                         params=count_params(config), seconds=seconds,
+                         **metrics))
+        print(f'    coco/AP = {metrics["coco/AP"]:.4f} '
+              f'({seconds:.0f} s)', flush=True)
+    return rows
+
+
+def format_table(rows: Sequence[dict]) -> str:
+    lines = ['| model | params (M) | coco/AP | AP .5 | AR | train time (s) |',
+             '|---|---|---|---|---|---|']
+    for row in rows:
+        lines.append(
+            f'| {row["model"]} | {row["params"] / 1e6:.2f} | '
+            f'{row["coco/AP"]:.4f} | {row.get("coco/AP .5", float("nan")):.4f}'
+            f' | {row.get("coco/AR", float("nan")):.4f} | '
+            f'{row["seconds"]:.0f} |')
+    return '\n'.join(lines)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--work-dir', default=osp.join(REPO_ROOT, 'work_dirs',
+                                                       'quickstart'))
+    parser.add_argument('--epochs', type=int, default=None,
+                        help='override every run\'s max_epochs')
+    parser.add_argument('--seed', type=int, default=0)
+    args = parser.parse_args(argv)
+    rows = run(osp.abspath(args.work_dir), args.epochs, args.seed)
+    table = format_table(rows)
+    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
+        json.dump(rows, f, indent=2)
+    with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
+        f.write(table + '\n')
+    print('\nResults on the generated default data (val split):\n')
+    print(table)
