@@ -1,0 +1,7 @@
+# IKD ablation on COCO: logit distillation only (heatmap MSE), the FPD-style
+# baseline the integral recipe is compared with.
+_base_ = ['./ikd-integral_hm-res50_hm-res18-dc64_8xb64-210e_coco-256x192.py']
+
+model = dict(
+    distill_losses=dict(
+        _delete_=True, loss_logit=_base_.model.distill_losses.loss_logit))

@@ -1,0 +1,115 @@
+"""tools/analysis/complexity.py: params, FLOPs, student/teacher ratio."""
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+import mmpose_kd  # noqa: F401
+from mmpose.registry import MODELS
+from mmpose_kd.apis.complexity import (RATIO_ROW, count_flops, input_shape,
+                                       main)
+from tests.config_runs import CONFIGS_ROOT, REPO_ROOT
+
+IKD = osp.join(CONFIGS_ROOT, 'ikd',
+               'ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-64x48.py')
+TEACHER = osp.join(CONFIGS_ROOT, 'quickstart',
+                   'td-hm_res18-w32_synthetic-64x48.py')
+STUDENT = osp.join(CONFIGS_ROOT, 'ikd', 'td-hm_res18-w18_synthetic-64x48.py')
+
+
+@pytest.fixture(autouse=True, scope='module')
+def one_torch_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def build_plain(config):
+    init_default_scope('mmpose')
+    return MODELS.build(Config.fromfile(config).model).eval()
+
+
+def num_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def table_row(output, name):
+    """Cells of the Markdown table row ``name``."""
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.strip().strip('|').split('|')]
+        if cells[0] == name:
+            return cells[1:]
+    raise AssertionError(f'no row {name!r} in:\n{output}')
+
+
+def test_cli_prints_the_ikd_pair_ratio_of_the_separately_built_models():
+    result = subprocess.run([
+        sys.executable,
+        osp.join('tools', 'analysis', 'complexity.py'), IKD, '--runs', '1',
+        '--warmup', '0', '--threads', '1'
+    ],
+                            cwd=REPO_ROOT,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT,
+                            text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    output = result.stdout
+    assert 'input shape: (3, 64, 48)' in output
+
+    teacher, student = build_plain(TEACHER), build_plain(STUDENT)
+    expected = num_params(student) / num_params(teacher)
+    params_ratio, flops_ratio, _ = table_row(output, RATIO_ROW)
+    assert float(params_ratio) == pytest.approx(expected, abs=5e-5)
+    # the pair is built for the paper's ~35% budget
+    assert 0.30 < float(params_ratio) < 0.40
+    assert 0.30 < float(flops_ratio) < 0.40
+    assert float(table_row(output, 'teacher')[0]) == pytest.approx(
+        num_params(teacher) / 1e6, abs=5e-4)
+    assert float(table_row(output, 'student')[1]) == pytest.approx(
+        count_flops(student, (3, 64, 48)) / 1e9, abs=5e-5)
+
+
+def test_flops_scale_with_the_input_area_and_shape_flag(capsys):
+    rows = main([STUDENT, '--runs', '0', '--shape', '128', '96'])
+    assert 'input shape: (3, 128, 96)' in capsys.readouterr().out
+    assert [row['name'] for row in rows] == ['model']
+    small = count_flops(build_plain(STUDENT), (3, 64, 48))
+    # a fully convolutional model: 4x the pixels, 4x the multiply-adds
+    assert rows[0]['flops'] == 4 * small
+    assert rows[0]['latency_ms'] is None
+
+
+def test_teacher_checkpoint_is_not_loaded_unless_asked(tmp_path, capsys):
+    missing = str(tmp_path / 'no_such_teacher.pth')
+    rows = main([
+        IKD, '--runs', '1', '--warmup', '0', '--cfg-options',
+        f'model.teacher_ckpt={missing}'
+    ])
+    assert [row['name'] for row in rows] == ['teacher', 'student', RATIO_ROW]
+    assert rows[2]['params'] == pytest.approx(rows[1]['params'] /
+                                              rows[0]['params'])
+    assert rows[1]['latency_ms'] > 0
+    with pytest.raises(FileNotFoundError, match='no_such_teacher'):
+        main([
+            IKD, '--runs', '0', '--load', '--cfg-options',
+            f'model.teacher_ckpt={missing}'
+        ])
+
+
+def test_input_shape_comes_from_the_codec_or_pipeline():
+    cfg = Config.fromfile(STUDENT)
+    assert input_shape(cfg, build_plain(STUDENT)) == (3, 64, 48)
+    # without a head codec: the config's codec, then a TopdownAffine
+    assert input_shape(cfg, torch.nn.Linear(1, 1)) == (3, 64, 48)
+    cfg.pop('codec')
+    assert input_shape(cfg, torch.nn.Linear(1, 1)) == (3, 64, 48)
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[name].dataset.pipeline = []
+    with pytest.raises(ValueError, match='--shape'):
+        input_shape(cfg, torch.nn.Linear(1, 1))

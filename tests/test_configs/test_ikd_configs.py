@@ -1,0 +1,93 @@
+"""The IKD ablations differ from the integral recipe only where they say."""
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from tests.config_runs import CONFIGS_ROOT
+
+PAIR = 'hm-res18-w32_hm-res18-w18_synthetic-64x48.py'
+INTEGRAL = f'ikd/ikd-integral_{PAIR}'
+COCO_PAIR = 'hm-res50_hm-res18-dc64_8xb64-210e_coco-256x192.py'
+
+LOGIT, FEATURE, RELATION = ('HeatmapLogitDistillLoss', 'FeatureDistillLoss',
+                            'KeypointRelationDistillLoss')
+#: config -> its loss types by name; shared names must equal the integral's.
+ABLATIONS = {
+    f'ikd/ikd-logit_{PAIR}':
+    dict(loss_logit=LOGIT),
+    f'ikd/ikd-feature_{PAIR}':
+    dict(loss_feature=FEATURE),
+    f'ikd/ikd-keypoint-relation_{PAIR}':
+    dict(loss_structure=RELATION),
+    f'ikd/ikd-logit-feature_{PAIR}':
+    dict(loss_logit=LOGIT, loss_feature=FEATURE),
+    f'ikd/ikd-logit-structure_{PAIR}':
+    dict(loss_logit=LOGIT, loss_structure=RELATION),
+    f'ikd/ikd-feature-structure_{PAIR}':
+    dict(loss_feature=FEATURE, loss_structure=RELATION),
+    f'ikd/ikd-integral-logit-decay_{PAIR}':
+    dict(loss_logit=LOGIT, loss_feature=FEATURE, loss_structure=RELATION),
+    f'ikd/coco/ikd-logit_{COCO_PAIR}':
+    dict(loss_logit=LOGIT),
+}
+
+
+def load(config):
+    return Config.fromfile(osp.join(CONFIGS_ROOT, config))
+
+
+@pytest.mark.parametrize('config', sorted(ABLATIONS))
+def test_ablation_keeps_the_integral_losses_it_names(config):
+    cfg = load(config)
+    main = load(
+        config.replace(config.split('/')[-1].split('_')[0], 'ikd-integral'))
+    losses = cfg.model.distill_losses
+    assert {k: v['type'] for k, v in losses.items()} == ABLATIONS[config]
+    for name, loss_cfg in losses.items():
+        assert loss_cfg == main.model.distill_losses[name], name
+    assert cfg.model.student == main.model.student
+    assert cfg.model.teacher == main.model.teacher
+
+
+def test_structure_readings_and_variants():
+    main = load(INTEGRAL).model.distill_losses
+    pixel = load(f'ikd/ikd-pixel-pair_{PAIR}').model.distill_losses
+    assert list(pixel) == ['loss_structure']
+    assert pixel.loss_structure.type == 'PixelPairDistillLoss'
+    assert pixel.loss_structure.student_input == 'backbone'
+    skeleton = load(f'ikd/ikd-skeleton_{PAIR}').model.distill_losses
+    assert skeleton.loss_structure.metainfo == dict(
+        from_file='configs/_base_/datasets/coco.py')
+
+    kl = load(f'ikd/ikd-integral-kl_{PAIR}').model.distill_losses
+    assert kl.loss_logit.mode == 'kl' and kl.loss_logit.tau == 0.1
+    assert (kl.loss_feature, kl.loss_structure) == (main.loss_feature,
+                                                    main.loss_structure)
+    x10 = load(f'ikd/ikd-integral-x10_{PAIR}').model.distill_losses
+    for name in main:
+        assert x10[name].loss_weight == pytest.approx(10 *
+                                                      main[name].loss_weight)
+        assert {
+            **x10[name], 'loss_weight': 0
+        } == {
+            **main[name], 'loss_weight': 0
+        }
+
+    decay = load(f'ikd/ikd-integral-logit-decay_{PAIR}').custom_hooks
+    assert [h['type'] for h in decay] == [
+        'mmpose_kd.DistillLossWeightHook', 'mmpose_kd.StudentCheckpointHook'
+    ]
+    assert list(decay[0]['schedules']) == ['distill_losses.loss_logit']
+
+
+def test_the_student_is_the_student_alone_recipe():
+    # The ablations compare against this baseline: same model, same data.
+    for integral, alone in (
+        (INTEGRAL, 'ikd/td-hm_res18-w18_synthetic-64x48.py'),
+        (f'ikd/coco/ikd-integral_{COCO_PAIR}',
+         'ikd/coco/td-hm_res18-dc64_8xb64-210e_coco-256x192.py')):
+        distill, baseline = load(integral), load(alone)
+        assert distill.model.student == baseline.model
+        assert distill.train_dataloader == baseline.train_dataloader
+        assert distill.train_cfg == baseline.train_cfg
