@@ -7,8 +7,10 @@ become the MMPose dataset they subclass.
 """
 import copy
 import inspect
+from typing import Mapping, Optional
 
 from mmengine.config import Config, ConfigDict
+from mmengine.logging import print_log
 
 PLUGIN = 'mmpose_kd'
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -68,4 +70,57 @@ def plain_student_config(cfg: Config, student_model: dict) -> Config:
     for key in ('work_dir', 'resume', 'load_from', 'teacher_ckpt'):
         data.pop(key, None)
     data.setdefault('default_scope', 'mmpose')
+    return Config(data)
+
+
+def _plugin_types(cfg) -> list:
+    """Plugin type names used anywhere inside ``cfg``."""
+    if isinstance(cfg, Mapping):
+        found = [cfg['type']] if _is_plugin_type(cfg.get('type')) else []
+        return found + [t for v in cfg.values() for t in _plugin_types(v)]
+    if isinstance(cfg, (list, tuple)):
+        return [t for v in cfg for t in _plugin_types(v)]
+    return []
+
+
+def _retarget(pipeline, codec: dict) -> None:
+    for step in pipeline or []:
+        if isinstance(step, dict) and step.get('type') == 'GenerateTarget':
+            step['encoder'] = copy.deepcopy(codec)
+
+
+def deployable_student_config(cfg: Config,
+                              student_model: dict,
+                              target_codec: Optional[dict] = None) -> Config:
+    """:func:`plain_student_config`, usable even for a plugin-type student.
+
+    Args:
+        cfg (Config): The training config.
+        student_model (dict): The deployed student's model config.
+        target_codec (dict, optional): Codec that ``GenerateTarget`` steps
+            encode with instead of the training one (e.g. an OCD student's
+            regression codec in place of ``IntegralRegressionLabel``).
+
+    Returns:
+        Config: MMPose types only when the student allows it; a student
+        that needs a plugin type (e.g. ``DownsizedRegressionHead``) keeps
+        ``custom_imports`` of this package, with a warning.
+    """
+    data = plain_student_config(cfg, student_model).to_dict()
+    if target_codec is not None:
+        codec = dict(target_codec)
+        for key, value in data.items():
+            if key.endswith('pipeline') and isinstance(value, list):
+                _retarget(value, codec)
+            elif key in DATALOADERS and isinstance(value, dict):
+                _retarget(value.get('dataset', {}).get('pipeline'), codec)
+    needed = sorted(set(_plugin_types(data['model'])))
+    if needed:
+        data['custom_imports'] = dict(
+            imports=[PLUGIN], allow_failed_imports=False)
+        print_log(
+            f'the student uses plugin types {needed}: its config imports '
+            f'{PLUGIN}, which must be installed to load it.',
+            logger='current',
+            level=30)
     return Config(data)
