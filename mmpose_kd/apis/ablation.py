@@ -1,0 +1,106 @@
+"""Train a group of recipes over several seeds and tabulate their APs.
+
+Used to produce the ablation tables of the README and docs: every run is a
+``tools/train.py`` process (see :mod:`mmpose_kd.apis.quickstart`), distiller
+recipes get the given teacher checkpoint, and the table reports the mean and
+spread of the final CocoMetric AP over the seeds, with the deployed
+parameter count.
+"""
+import argparse
+import json
+import os.path as osp
+import statistics
+from typing import Dict, List, Optional, Sequence
+
+from .quickstart import REPO_ROOT, count_params, last_metrics, train
+
+GROUPS: Dict[str, List[tuple]] = {
+    'ikd': [
+        ('student alone', 'configs/ikd/td-hm_res18-w18_synthetic-64x48.py'),
+        ('+ logit', 'configs/ikd/'
+         'ikd-logit_hm-res18-w32_hm-res18-w18_synthetic-64x48.py'),
+        ('+ feature', 'configs/ikd/'
+         'ikd-feature_hm-res18-w32_hm-res18-w18_synthetic-64x48.py'),
+        ('+ structure (keypoint relation)', 'configs/ikd/'
+         'ikd-keypoint-relation_hm-res18-w32_hm-res18-w18_synthetic-64x48.py'),
+        ('integral (all three)', 'configs/ikd/'
+         'ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-64x48.py'),
+    ],
+    'crd': [
+        ('regression student alone',
+         'configs/quickstart/td-reg_res18-w16_synthetic-64x48.py'),
+        ('OCD (online)', 'configs/crd/ocd_reg-res18-w16_synthetic-64x48.py'),
+        ('TCD (teacher-aided)', 'configs/quickstart/'
+         'tcd_hm-res18-w32_reg-res18-w16_synthetic-64x48.py'),
+        ('downsized head alone',
+         'configs/crd/td-reg_res18-w16-downsized_synthetic-64x48.py'),
+        ('downsized head + TCD', 'configs/crd/'
+         'tcd_hm-res18-w32_reg-res18-w16-downsized_synthetic-64x48.py'),
+    ],
+}
+
+
+def is_distiller(config: str) -> bool:
+    from mmengine.config import Config
+    return 'teacher' in Config.fromfile(config).model
+
+
+def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
+              teacher_ckpt: str, work_root: str) -> List[dict]:
+    rows = []
+    for name, config in GROUPS[group]:
+        config = osp.join(REPO_ROOT, config)
+        aps = []
+        for seed in seeds:
+            options = [f'randomness.seed={seed}']
+            if epochs is not None:
+                options += [f'train_cfg.max_epochs={epochs}',
+                            f'train_cfg.val_interval={epochs}']
+            if is_distiller(config):
+                options.append(f'model.teacher_ckpt={teacher_ckpt}')
+            stem = osp.splitext(osp.basename(config))[0]
+            work_dir = osp.join(work_root, group, f'{stem}_seed{seed}')
+            print(f'[{group}] {name}, seed {seed}', flush=True)
+            train(config, work_dir, options)
+            aps.append(last_metrics(work_dir)['coco/AP'])
+            print(f'    coco/AP = {aps[-1]:.4f}', flush=True)
+        rows.append(dict(
+            method=name, config=osp.relpath(config, REPO_ROOT),
+            params=count_params(config), aps=aps,
+            mean=statistics.mean(aps),
+            spread=(max(aps) - min(aps)) / 2))
+    return rows
+
+
+def format_table(rows: Sequence[dict]) -> str:
+    lines = ['| method | deployed params (M) | AP mean | +/- (half range) '
+             '| APs per seed |', '|---|---|---|---|---|']
+    for row in rows:
+        lines.append(f'| {row["method"]} | {row["params"] / 1e6:.3f} | '
+                     f'{row["mean"]:.4f} | {row["spread"]:.4f} | '
+                     f'{", ".join(f"{ap:.4f}" for ap in row["aps"])} |')
+    return '\n'.join(lines)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('group', choices=sorted(GROUPS))
+    parser.add_argument('--teacher-ckpt', required=True,
+                        help='checkpoint of the quick-start heatmap teacher')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
+    parser.add_argument('--epochs', type=int, default=None)
+    parser.add_argument('--work-dir', default=osp.join(
+        REPO_ROOT, 'work_dirs', 'ablation'))
+    args = parser.parse_args(argv)
+    if not osp.isfile(args.teacher_ckpt):
+        parser.error(f'--teacher-ckpt {args.teacher_ckpt!r} does not exist')
+    rows = run_group(args.group, args.seeds, args.epochs,
+                     osp.abspath(args.teacher_ckpt),
+                     osp.abspath(args.work_dir))
+    table = format_table(rows)
+    out = osp.join(args.work_dir, f'{args.group}_results')
+    with open(out + '.json', 'w') as f:
+        json.dump(rows, f, indent=2)
+    with open(out + '.md', 'w') as f:
+        f.write(table + '\n')
+    print(table)

@@ -1,0 +1,58 @@
+"""The main-job and ablation drivers: config lists, log parsing, tables."""
+import json
+import os
+import os.path as osp
+
+import pytest
+
+from mmpose_kd.apis import ablation, quickstart
+
+
+def test_every_listed_recipe_exists_and_distillers_are_recognised():
+    for group, rows in ablation.GROUPS.items():
+        for _, config in rows:
+            path = osp.join(quickstart.REPO_ROOT, config)
+            assert osp.isfile(path), path
+    root = quickstart.REPO_ROOT
+    assert ablation.is_distiller(osp.join(
+        root, 'configs/quickstart', quickstart.DISTILLED))
+    assert not ablation.is_distiller(osp.join(
+        root, 'configs/quickstart', quickstart.STUDENT))
+    for name in (quickstart.TEACHER, quickstart.STUDENT,
+                 quickstart.DISTILLED):
+        assert osp.isfile(osp.join(root, quickstart.QUICKSTART, name))
+
+
+def test_last_metrics_reads_the_final_validation(tmp_path):
+    run = tmp_path / '20260101_000000' / 'vis_data'
+    run.mkdir(parents=True)
+    records = [dict(loss=1.0, step=1),
+               {'coco/AP': 0.1, 'coco/AP .5': 0.3, 'coco/AR': 0.2, 'step': 5},
+               dict(loss=0.5, step=6),
+               {'coco/AP': 0.4, 'coco/AP .5': 0.6, 'coco/AR': 0.5,
+                'step': 10}]
+    (run / 'scalars.json').write_text(
+        '\n'.join(json.dumps(r) for r in records) + '\n')
+    assert quickstart.last_metrics(str(tmp_path)) == {
+        'coco/AP': 0.4, 'coco/AP .5': 0.6, 'coco/AR': 0.5}
+
+
+def test_missing_logs_and_checkpoints_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match='no scalars.json'):
+        quickstart.last_metrics(str(tmp_path))
+    with pytest.raises(FileNotFoundError, match='last_checkpoint'):
+        quickstart.last_checkpoint(str(tmp_path))
+    (tmp_path / 'last_checkpoint').write_text(
+        os.path.join(str(tmp_path), 'epoch_3.pth') + '\n')
+    assert quickstart.last_checkpoint(str(tmp_path)).endswith('epoch_3.pth')
+
+
+def test_tables_show_mean_and_spread():
+    table = ablation.format_table([dict(
+        method='TCD', params=706482, aps=[0.2, 0.3], mean=0.25,
+        spread=0.05)])
+    assert '| TCD | 0.706 | 0.2500 | 0.0500 | 0.2000, 0.3000 |' in table
+    row = dict(model='teacher', params=3_127_921, seconds=12.3,
+               **{'coco/AP': 0.5, 'coco/AP .5': 0.9, 'coco/AR': 0.6})
+    assert '| teacher | 3.13 | 0.5000 | 0.9000 | 0.6000 | 12 |' in \
+        quickstart.format_table([row])
