@@ -58,6 +58,9 @@ class PoseDistiller(BaseModel):
             losses. Defaults to 1.0.
         eval_teacher (bool): ``predict`` runs the teacher instead, to
             measure it with the same evaluator. Defaults to False.
+        check_finite (bool): Stop with an error naming the loss term and
+            the iteration as soon as any loss is NaN/Inf, instead of training
+            on silently. Costs one host sync per step. Defaults to True.
         data_preprocessor (dict, optional): Defaults to the student's.
         init_cfg (dict, optional): Initialisation of the student/losses.
 
@@ -74,6 +77,7 @@ class PoseDistiller(BaseModel):
                  distill_losses: Optional[Dict[str, dict]] = None,
                  student_loss_weight: float = 1.0,
                  eval_teacher: bool = False,
+                 check_finite: bool = True,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         self.student_cfg = resolve_model_cfg(student, 'student')
@@ -107,6 +111,7 @@ class PoseDistiller(BaseModel):
 
         self.student_loss_weight = float(student_loss_weight)
         self.eval_teacher = eval_teacher
+        self.check_finite = check_finite
         self.distill_losses = torch.nn.ModuleDict()
         self.loss_inputs = {}
         for name, cfg in (distill_losses or {}).items():
@@ -226,7 +231,30 @@ class PoseDistiller(BaseModel):
             losses[f'distill.{name}'] = loss_module(
                 values['student'], values['teacher'],
                 keypoint_weights=keypoint_weights)
+        if self.check_finite:
+            raise_if_not_finite(losses)
         return losses
+
+
+def raise_if_not_finite(losses: Dict[str, Tensor]) -> None:
+    """Raise naming every NaN/Inf loss term and the current iteration."""
+    terms = {k: v for k, v in losses.items()
+             if 'loss' in k and isinstance(v, Tensor)}
+    if not terms:
+        return
+    sums = torch.stack([v.detach().float().sum() for v in terms.values()])
+    if bool(torch.isfinite(sums).all()):  # one host sync per step
+        return
+    from mmengine.logging import MessageHub
+    iteration = MessageHub.get_current_instance().get_info('iter')
+    bad = [f'{k}={v.detach().float().sum().item()}'
+           for k, v in terms.items()
+           if not torch.isfinite(v.detach().float().sum())]
+    raise FloatingPointError(
+        f'non-finite distillation loss at iteration {iteration}: '
+        f'{", ".join(bad)}. Training stopped before the optimizer step so '
+        'the last checkpoint stays valid; lower the learning rate or the '
+        'weight of that term, or set `check_finite=False` to ignore.')
 
 
 def gather_keypoint_weights(data_samples) -> Optional[Tensor]:

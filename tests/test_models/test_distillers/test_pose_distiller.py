@@ -158,3 +158,17 @@ def test_teacher_checkpoint_of_another_model_is_refused(tmp_path):
                path)
     with pytest.raises(ValueError, match=r'teacher_ckpt.*missing'):
         MODELS.build(distiller_cfg(teacher_ckpt=path))
+
+
+def test_non_finite_loss_stops_training_naming_the_term():
+    distiller = MODELS.build(distiller_cfg())
+    distiller.train()
+    inputs, samples = fake_batch()
+    distiller.distill_losses.loss_logit.loss_weight = float('nan')
+    with pytest.raises(FloatingPointError,
+                       match=r'iteration .*distill.loss_logit=nan') as error:
+        distiller.loss(inputs, samples)
+    assert 'distill.loss_feat' not in str(error.value)
+    distiller.check_finite = False
+    losses = distiller.loss(inputs, samples)
+    assert torch.isnan(losses['distill.loss_logit'])
