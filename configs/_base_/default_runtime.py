@@ -1,5 +1,6 @@
 # Runtime shared by every mmpose_kd recipe: MMPose's usual hooks, the plugin
-# imported, and a student-only checkpoint written when training ends.
+# imported, crash-safe checkpoints, and a student-only checkpoint written when
+# training ends.
 default_scope = 'mmpose'
 custom_imports = dict(imports=['mmpose_kd'], allow_failed_imports=False)
 
@@ -7,8 +8,9 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=10),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # CheckpointHook's options; saves are crash-safe (never lose the last one)
     checkpoint=dict(
-        type='CheckpointHook',
+        type='mmpose_kd.SafeCheckpointHook',
         interval=1,
         max_keep_ckpts=1,
         save_best='coco/AP',

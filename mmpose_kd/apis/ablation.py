@@ -50,7 +50,7 @@ def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
     rows = []
     for name, config in GROUPS[group]:
         config = osp.join(REPO_ROOT, config)
-        aps = []
+        aps, pcks = [], []
         for seed in seeds:
             options = [f'randomness.seed={seed}']
             if epochs is not None:
@@ -62,23 +62,32 @@ def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
             work_dir = osp.join(work_root, group, f'{stem}_seed{seed}')
             print(f'[{group}] {name}, seed {seed}', flush=True)
             train(config, work_dir, options)
-            aps.append(last_metrics(work_dir)['coco/AP'])
-            print(f'    coco/AP = {aps[-1]:.4f}', flush=True)
+            metrics = last_metrics(work_dir)
+            aps.append(metrics['coco/AP'])
+            pcks.append(metrics.get('PCK', float('nan')))
+            print(f'    coco/AP = {aps[-1]:.4f}, PCK@0.1 = {pcks[-1]:.4f}',
+                  flush=True)
         rows.append(dict(
             method=name, config=osp.relpath(config, REPO_ROOT),
             params=count_params(config), aps=aps,
             mean=statistics.mean(aps),
-            spread=(max(aps) - min(aps)) / 2))
+            spread=(max(aps) - min(aps)) / 2, pcks=pcks,
+            pck_mean=statistics.mean(pcks),
+            pck_spread=(max(pcks) - min(pcks)) / 2))
     return rows
 
 
 def format_table(rows: Sequence[dict]) -> str:
     lines = ['| method | deployed params (M) | AP mean | +/- (half range) '
-             '| APs per seed |', '|---|---|---|---|---|']
+             '| APs per seed | PCK@0.1 mean | +/- |',
+             '|---|---|---|---|---|---|---|']
     for row in rows:
+        pck = row.get('pck_mean', float('nan'))
+        pck_spread = row.get('pck_spread', float('nan'))
         lines.append(f'| {row["method"]} | {row["params"] / 1e6:.3f} | '
                      f'{row["mean"]:.4f} | {row["spread"]:.4f} | '
-                     f'{", ".join(f"{ap:.4f}" for ap in row["aps"])} |')
+                     f'{", ".join(f"{ap:.4f}" for ap in row["aps"])} | '
+                     f'{pck:.4f} | {pck_spread:.4f} |')
     return '\n'.join(lines)
 
 

@@ -19,7 +19,7 @@ QUICKSTART = 'configs/quickstart'
 TEACHER = 'td-hm_res18-w32_synthetic-64x48.py'
 STUDENT = 'td-reg_res18-w16_synthetic-64x48.py'
 DISTILLED = 'tcd_hm-res18-w32_reg-res18-w16_synthetic-64x48.py'
-METRICS = ('coco/AP', 'coco/AP .5', 'coco/AR')
+METRICS = ('coco/AP', 'coco/AP .5', 'coco/AR', 'PCK')
 
 
 def last_metrics(work_dir: str) -> Dict[str, float]:
@@ -111,20 +111,21 @@ def run(work_root: str, epochs: Optional[int], seed: int) -> List[dict]:
         rows.append(dict(model=name, config=osp.relpath(config, REPO_ROOT),
                          params=count_params(config), seconds=seconds,
                          **metrics))
-        print(f'    coco/AP = {metrics["coco/AP"]:.4f} '
-              f'({seconds:.0f} s)', flush=True)
+        print(f'    coco/AP = {metrics["coco/AP"]:.4f}, PCK@0.1 = '
+              f'{metrics.get("PCK", float("nan")):.4f} ({seconds:.0f} s)',
+              flush=True)
     return rows
 
 
 def format_table(rows: Sequence[dict]) -> str:
-    lines = ['| model | params (M) | coco/AP | AP .5 | AR | train time (s) |',
-             '|---|---|---|---|---|---|']
+    lines = ['| model | params (M) | coco/AP | AP .5 | AR | PCK@0.1 '
+             '| train time (s) |', '|---|---|---|---|---|---|---|']
     for row in rows:
         lines.append(
             f'| {row["model"]} | {row["params"] / 1e6:.2f} | '
             f'{row["coco/AP"]:.4f} | {row.get("coco/AP .5", float("nan")):.4f}'
             f' | {row.get("coco/AR", float("nan")):.4f} | '
-            f'{row["seconds"]:.0f} |')
+            f'{row.get("PCK", float("nan")):.4f} | {row["seconds"]:.0f} |')
     return '\n'.join(lines)
 
 

@@ -53,18 +53,20 @@ def get_submodule(model: nn.Module, path: str, field: str,
             f'{", ".join(repr(n) for n in nearest)}.') from None
 
 
-def select_output(output, index: Optional[int], tap: TapSpec):
-    """Pick element ``index`` of a multi-output module (last one by default)."""
+def select_output(output, index: Optional[int], tap: TapSpec,
+                  field: str = 'tap'):
+    """Pick element ``index`` of a multi-output module (last one by default);
+    raise naming the config ``field`` the tap came from."""
     if isinstance(output, (tuple, list)):
         if index is None:
             return output[-1] if len(output) > 0 else output
         try:
             return output[index]
         except IndexError:
-            raise IndexError(f'tap {str(tap)!r}: the module returned '
+            raise IndexError(f'`{field}`={str(tap)!r}: the module returned '
                              f'{len(output)} outputs, index {index} is out '
                              'of range.') from None
     if index is not None and index not in (0, -1):
-        raise IndexError(f'tap {str(tap)!r}: the module returned a single '
+        raise IndexError(f'`{field}`={str(tap)!r}: the module returned a single '
                          f'output, cannot take index {index}.')
     return output

@@ -50,9 +50,11 @@ def test_missing_logs_and_checkpoints_are_named(tmp_path):
 def test_tables_show_mean_and_spread():
     table = ablation.format_table([dict(
         method='TCD', params=706482, aps=[0.2, 0.3], mean=0.25,
-        spread=0.05)])
-    assert '| TCD | 0.706 | 0.2500 | 0.0500 | 0.2000, 0.3000 |' in table
+        spread=0.05, pck_mean=0.6, pck_spread=0.1)])
+    assert ('| TCD | 0.706 | 0.2500 | 0.0500 | 0.2000, 0.3000 | 0.6000 | '
+            '0.1000 |') in table
     row = dict(model='teacher', params=3_127_921, seconds=12.3,
-               **{'coco/AP': 0.5, 'coco/AP .5': 0.9, 'coco/AR': 0.6})
-    assert '| teacher | 3.13 | 0.5000 | 0.9000 | 0.6000 | 12 |' in \
+               **{'coco/AP': 0.5, 'coco/AP .5': 0.9, 'coco/AR': 0.6,
+                  'PCK': 0.7})
+    assert '| teacher | 3.13 | 0.5000 | 0.9000 | 0.6000 | 0.7000 | 12 |' in \
         quickstart.format_table([row])

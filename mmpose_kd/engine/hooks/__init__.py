@@ -1,5 +1,9 @@
 from .distill_loss_weight_hook import DistillLossWeightHook
+from .safe_checkpoint_hook import SafeCheckpointHook
 from .student_checkpoint_hook import StudentCheckpointHook
 from .weight_schedules import schedule_factor
 
-__all__ = ['DistillLossWeightHook', 'StudentCheckpointHook', 'schedule_factor']
+__all__ = [
+    'DistillLossWeightHook', 'SafeCheckpointHook', 'StudentCheckpointHook',
+    'schedule_factor'
+]

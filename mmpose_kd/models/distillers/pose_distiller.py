@@ -7,6 +7,8 @@ from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 from torch import Tensor
 
+from mmpose_kd.models.losses.base_distill_loss import \
+    check_non_negative_number
 from mmpose_kd.registry import MODELS
 from mmpose_kd.utils.checkpoint import (extract_state_dict,
                                         load_state_dict_checked,
@@ -58,9 +60,14 @@ class PoseDistiller(BaseModel):
             losses. Defaults to 1.0.
         eval_teacher (bool): ``predict`` runs the teacher instead, to
             measure it with the same evaluator. Defaults to False.
-        check_finite (bool): Stop with an error naming the loss term and
-            the iteration as soon as any loss is NaN/Inf, instead of training
-            on silently. Costs one host sync per step. Defaults to True.
+        check_finite (bool | str): What a NaN/Inf loss term does.
+            ``True``/``'raise'``: stop with an error naming the term and the
+            iteration, before the optimizer step. ``'skip'``: warn naming
+            them, drop that step (no backward, no optimizer update) and count
+            it in the log as ``nonfinite_skips`` (BN statistics of the
+            dropped forward are restored); single-process only.
+            ``False``: no check. Costs one host sync per step.
+            Defaults to True.
         data_preprocessor (dict, optional): Defaults to the student's.
         init_cfg (dict, optional): Initialisation of the student/losses.
 
@@ -77,7 +84,7 @@ class PoseDistiller(BaseModel):
                  distill_losses: Optional[Dict[str, dict]] = None,
                  student_loss_weight: float = 1.0,
                  eval_teacher: bool = False,
-                 check_finite: bool = True,
+                 check_finite: Union[bool, str] = True,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         self.student_cfg = resolve_model_cfg(student, 'student')
@@ -109,9 +116,12 @@ class PoseDistiller(BaseModel):
         self.__dict__['teacher'] = teacher_model
         self.teacher_ckpt = teacher_ckpt
 
-        self.student_loss_weight = float(student_loss_weight)
+        self.student_loss_weight = check_non_negative_number(
+            'PoseDistiller', 'student_loss_weight', student_loss_weight)
         self.eval_teacher = eval_teacher
         self.check_finite = check_finite
+        self.nonfinite_skips = 0
+        self._skip_this_step = False
         self.distill_losses = torch.nn.ModuleDict()
         self.loss_inputs = {}
         for name, cfg in (distill_losses or {}).items():
@@ -168,6 +178,28 @@ class PoseDistiller(BaseModel):
         except KeyError as error:
             raise KeyError(f'`{field}`: {error.args[0]}') from None
         self.loss_inputs[name] = inputs
+
+    @property
+    def check_finite(self) -> str:
+        return self._check_finite
+
+    @check_finite.setter
+    def check_finite(self, value) -> None:
+        modes = {True: 'raise', False: 'off', 'raise': 'raise',
+                 'skip': 'skip', 'off': 'off'}
+        if not isinstance(value, (bool, str)) or value not in modes:
+            raise ValueError(
+                f'`check_finite` must be True/\'raise\', \'skip\' or '
+                f'False/\'off\', got {value!r}.')
+        mode = modes[value]
+        if mode == 'skip':
+            from mmengine.dist import get_world_size
+            if get_world_size() > 1:
+                raise ValueError(
+                    "`check_finite='skip'` is single-process only: under "
+                    'DDP every rank must take the same optimizer steps. Use '
+                    "check_finite='raise' for distributed runs.")
+        self._check_finite = mode
 
     # ---------------------------------------------------------- module state
     @property
@@ -227,34 +259,87 @@ class PoseDistiller(BaseModel):
                     raise RuntimeError(
                         f'`distill_losses.{name}.{role}_input`: module '
                         f'{path!r} was not called during the {role} forward.')
-                values[role] = select_output(records[path], tap.index, tap)
-            losses[f'distill.{name}'] = loss_module(
-                values['student'], values['teacher'],
-                keypoint_weights=keypoint_weights)
-        if self.check_finite:
+                values[role] = select_output(
+                    records[path], tap.index, tap,
+                    f'distill_losses.{name}.{role}_input')
+            try:
+                losses[f'distill.{name}'] = loss_module(
+                    values['student'], values['teacher'],
+                    keypoint_weights=keypoint_weights)
+            except (ValueError, TypeError, IndexError) as error:
+                raise type(error)(
+                    f'`distill_losses.{name}` (student_input='
+                    f'{str(self.loss_inputs[name]["student"][0])!r}, '
+                    f'teacher_input='
+                    f'{str(self.loss_inputs[name]["teacher"][0])!r}): '
+                    f'{error}') from error
+        if self.check_finite == 'raise':
             raise_if_not_finite(losses)
+        elif self.check_finite == 'skip':
+            self._skip_this_step = bool(nonfinite_terms(losses))
         return losses
+
+    def train_step(self, data, optim_wrapper) -> Dict[str, Tensor]:
+        """MMEngine's train step, except that in ``check_finite='skip'``
+        mode a step whose loss is not finite is dropped before backward and
+        leaves parameters, optimizer state and buffers as they were."""
+        if self.check_finite != 'skip':
+            return super().train_step(data, optim_wrapper)
+        # BN statistics move in the forward; a dropped step restores them.
+        buffers = [(b, b.detach().clone()) for b in self.buffers()]
+        with optim_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            losses = self._run_forward(data, mode='loss')
+        if self._skip_this_step:
+            self._skip_this_step = False
+            self.nonfinite_skips += 1
+            from mmengine.logging import MessageHub, print_log
+            iteration = MessageHub.get_current_instance().get_info('iter')
+            print_log(
+                f'non-finite distillation loss at iteration {iteration}: '
+                f'{", ".join(nonfinite_terms(losses))}; step skipped '
+                f'({self.nonfinite_skips} so far).', logger='current',
+                level=30)
+            optim_wrapper.zero_grad()
+            with torch.no_grad():
+                for buffer, saved in buffers:
+                    buffer.copy_(saved)
+            return {'nonfinite_skips': torch.tensor(
+                float(self.nonfinite_skips))}
+        parsed_losses, log_vars = self.parse_losses(losses)
+        optim_wrapper.update_params(parsed_losses)
+        log_vars['nonfinite_skips'] = torch.tensor(
+            float(self.nonfinite_skips))
+        return log_vars
+
+
+def nonfinite_terms(losses: Dict[str, Tensor]) -> list:
+    """``'name=value'`` of every NaN/Inf loss term (one host sync)."""
+    terms = {k: v for k, v in losses.items()
+             if 'loss' in k and isinstance(v, Tensor)}
+    if not terms:
+        return []
+    sums = torch.stack([v.detach().float().sum() for v in terms.values()])
+    if bool(torch.isfinite(sums).all()):  # one host sync per step
+        return []
+    return [f'{k}={v.detach().float().sum().item()}'
+            for k, v in terms.items()
+            if not torch.isfinite(v.detach().float().sum())]
 
 
 def raise_if_not_finite(losses: Dict[str, Tensor]) -> None:
     """Raise naming every NaN/Inf loss term and the current iteration."""
-    terms = {k: v for k, v in losses.items()
-             if 'loss' in k and isinstance(v, Tensor)}
-    if not terms:
-        return
-    sums = torch.stack([v.detach().float().sum() for v in terms.values()])
-    if bool(torch.isfinite(sums).all()):  # one host sync per step
+    bad = nonfinite_terms(losses)
+    if not bad:
         return
     from mmengine.logging import MessageHub
     iteration = MessageHub.get_current_instance().get_info('iter')
-    bad = [f'{k}={v.detach().float().sum().item()}'
-           for k, v in terms.items()
-           if not torch.isfinite(v.detach().float().sum())]
     raise FloatingPointError(
         f'non-finite distillation loss at iteration {iteration}: '
         f'{", ".join(bad)}. Training stopped before the optimizer step so '
         'the last checkpoint stays valid; lower the learning rate or the '
-        'weight of that term, or set `check_finite=False` to ignore.')
+        'weight of that term, or set `check_finite=\'skip\'` to drop such '
+        'steps.')
 
 
 def gather_keypoint_weights(data_samples) -> Optional[Tensor]:

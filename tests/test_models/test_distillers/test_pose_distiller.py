@@ -172,3 +172,49 @@ def test_non_finite_loss_stops_training_naming_the_term():
     distiller.check_finite = False
     losses = distiller.loss(inputs, samples)
     assert torch.isnan(losses['distill.loss_logit'])
+
+
+def test_skip_mode_drops_the_non_finite_step_and_counts_it():
+    from mmengine.optim import OptimWrapper
+    distiller = MODELS.build(distiller_cfg(check_finite='skip'))
+    distiller.train()
+    optim_wrapper = OptimWrapper(
+        torch.optim.Adam(distiller.parameters(), lr=1e-2))
+    inputs, samples = fake_batch()
+    data = dict(inputs=list(inputs), data_samples=samples)
+    before = {k: v.clone() for k, v in distiller.state_dict().items()}
+
+    distiller.distill_losses.loss_logit.loss_weight = float('inf')
+    log_vars = distiller.train_step(data, optim_wrapper)
+    assert log_vars == {'nonfinite_skips': torch.tensor(1.0)}
+    for key, value in distiller.state_dict().items():
+        assert torch.equal(value, before[key]), key
+    assert all(p.grad is None or not p.grad.any()
+               for p in distiller.parameters())
+
+    distiller.distill_losses.loss_logit.loss_weight = 1.0
+    log_vars = distiller.train_step(data, optim_wrapper)
+    assert log_vars['nonfinite_skips'] == 1.0
+    assert torch.isfinite(log_vars['loss'])
+    assert not torch.equal(distiller.student.backbone.conv1.weight,
+                           before['student.backbone.conv1.weight'])
+
+
+def test_crafted_teacher_checkpoint_never_runs_code(tmp_path):
+    marker = tmp_path / 'created_by_unpickling'
+
+    class CreatesAFile:
+        def __reduce__(self):
+            return (open, (str(marker), 'w'))
+
+    source = MODELS.build(heatmap_model(base_channels=16, deconv=(32, 32)))
+    path = str(tmp_path / 'crafted.pth')
+    torch.save(dict(state_dict=source.state_dict(), meta=CreatesAFile()),
+               path)
+    with pytest.raises(Exception, match=r'teacher_ckpt.*crafted.pth'):
+        MODELS.build(distiller_cfg(teacher_ckpt=path))
+    assert not marker.exists()
+    # the explicit opt-in unpickles in full (and so runs the payload)
+    MODELS.build(distiller_cfg(teacher_ckpt=path,
+                               teacher_ckpt_allow_unsafe=True))
+    assert marker.exists()
