@@ -41,8 +41,14 @@ def read_requirements(name: str) -> list:
     if not osp.exists(path):
         return []
     with open(path, encoding='utf-8') as f:
-        lines = (line.split('#', 1)[0].strip() for line in f)
-        return [line for line in lines if line]
+        lines = [line.split('#', 1)[0].strip() for line in f]
+    requirements = []
+    for line in lines:
+        if line.startswith('-r '):  # an included file, e.g. -r deploy.txt
+            requirements += read_requirements(line[3:].strip())
+        elif line:
+            requirements.append(line)
+    return requirements
 
 
 def read_readme() -> str:
@@ -115,7 +121,10 @@ setup(
     include_package_data=True,
     # See the module docstring: tools/install_env.sh installs the stack.
     install_requires=[],
-    extras_require={'tests': read_requirements('tests.txt')},
+    extras_require={
+        'deploy': read_requirements('deploy.txt'),
+        'tests': read_requirements('tests.txt'),
+    },
     cmdclass={
         'build_py': BuildPyWithMim,
         'develop': DevelopWithMim,

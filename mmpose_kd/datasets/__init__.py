@@ -1,9 +1,11 @@
 """The generated default data of mmpose_kd: synthetic COCO person keypoints."""
+from .annotation_file_errors import (AnnotationFileError,
+                                     name_annotation_file_in_errors)
 from .synthetic import (COCO_KEYPOINT_NAMES, COCO_SKELETON,
                         SyntheticDataMismatchError, generate_synthetic_coco)
 from .synthetic_coco_dataset import SyntheticCocoDataset
 
 __all__ = [
-    'COCO_KEYPOINT_NAMES', 'COCO_SKELETON', 'SyntheticDataMismatchError',
+    'AnnotationFileError', 'name_annotation_file_in_errors', 'COCO_KEYPOINT_NAMES', 'COCO_SKELETON', 'SyntheticDataMismatchError',
     'generate_synthetic_coco', 'SyntheticCocoDataset'
 ]

@@ -177,7 +177,7 @@ def test_mim_train_runs_the_quickstart_distillation_config(
             f'{loader}.num_workers=0', f'{loader}.persistent_workers=False'
         ]
     options += [
-        f'val_evaluator.ann_file={data_root}/annotations/'
+        f'val_evaluator.0.ann_file={data_root}/annotations/'
         'person_keypoints_val.json', 'model.teacher_ckpt=None',
         'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
         'train_dataloader.batch_size=4'

@@ -1,0 +1,167 @@
+"""Export a plain MMPose student to ONNX and run it like ``inference_topdown``.
+
+The graph is the network only - backbone, neck and head ``forward`` - on a
+preprocessed ``(N, 3, H, W)`` float32 input (RGB, normalised as the model's
+``PoseDataPreprocessor`` does), with a dynamic batch axis; its outputs are
+the head's raw outputs (heatmaps, coordinates or SimCC vectors). Pre- and
+post-processing stay in Python and are MMPose's own:
+:func:`onnx_inference_topdown` runs the model config's test pipeline and data
+preprocessor, the ONNX session, then the head's own ``predict`` decoding
+(its ``forward`` replaced by the ONNX outputs) and ``add_pred_to_datasample``, so its keypoints are comparable with
+``mmpose.apis.inference_topdown`` (without flip test, which would need a
+second, flipped pass). The command line (:func:`main`) is
+``tools/export_onnx.py``; onnx and onnxruntime are optional dependencies.
+"""
+import argparse
+import os
+import os.path as osp
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from torch import nn
+
+INPUT_NAME = 'input'
+
+
+class _NetworkOnly(nn.Module):
+    """``extract_feat`` + ``head.forward`` of a top-down pose estimator."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, inputs):
+        return self.model.head.forward(self.model.extract_feat(inputs))
+
+
+def _output_names(outputs) -> List[str]:
+    if isinstance(outputs, (tuple, list)):
+        return [f'output_{i}' for i in range(len(outputs))]
+    return ['output']
+
+
+def input_size(model: nn.Module) -> Sequence[int]:
+    """``(w, h)`` the model's test pipeline crops to."""
+    for transform in model.cfg.test_dataloader.dataset.pipeline:
+        if 'input_size' in transform:
+            return tuple(transform['input_size'])
+    codec = getattr(model.head, 'decoder', None)
+    if codec is not None and hasattr(codec, 'input_size'):
+        return tuple(codec.input_size)
+    raise ValueError('cannot find `input_size` in the test pipeline of the '
+                     'model config; pass --input-size W H.')
+
+
+def export_onnx(model: nn.Module, out_file: str, opset: int = 17,
+                size: Optional[Sequence[int]] = None,
+                dynamic_batch: bool = True) -> str:
+    """Write ``model``'s network to ``out_file`` (atomically); return it."""
+    width, height = size or input_size(model)
+    model = model.eval()
+    dummy = torch.zeros(1, 3, height, width)
+    network = _NetworkOnly(model).eval()
+    with torch.no_grad():
+        names = _output_names(network(dummy))
+    axes = None
+    if dynamic_batch:
+        axes = {INPUT_NAME: {0: 'batch'}}
+        axes.update({name: {0: 'batch'} for name in names})
+    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
+    tmp_file = out_file + '.tmp'
+    torch.onnx.export(
+        network, (dummy, ), tmp_file, input_names=[INPUT_NAME],
+        output_names=names, dynamic_axes=axes, opset_version=opset,
+        dynamo=False)
+    os.replace(tmp_file, out_file)
+    return out_file
+
+
+def _session(onnx_file: str):
+    try:
+        import onnxruntime
+    except ImportError as error:
+        raise ImportError('onnxruntime is needed to run the exported model: '
+                          'pip install onnxruntime') from error
+    return onnxruntime.InferenceSession(
+        onnx_file, providers=['CPUExecutionProvider'])
+
+
+def onnx_inference_topdown(session, model: nn.Module,
+                           img: Union[str, np.ndarray],
+                           bboxes: Optional[np.ndarray] = None) -> list:
+    """``inference_topdown`` with the network run by an onnxruntime session
+    (``session`` may also be the ``.onnx`` path). ``model`` (built by
+    ``init_model``) supplies the pipeline, preprocessing and decoding."""
+    from mmengine.dataset import Compose, pseudo_collate
+    if isinstance(session, str):
+        session = _session(session)
+    pipeline = Compose(model.cfg.test_dataloader.dataset.pipeline)
+    if bboxes is None:
+        if isinstance(img, str):
+            from mmcv import imread
+            h, w = imread(img).shape[:2]
+        else:
+            h, w = img.shape[:2]
+        bboxes = np.array([[0, 0, w, h]], dtype=np.float32)
+    data_list = []
+    for bbox in np.asarray(bboxes, dtype=np.float32).reshape(-1, 4):
+        info = dict(img_path=img) if isinstance(img, str) else dict(img=img)
+        info['bbox'] = bbox[None]
+        info['bbox_score'] = np.ones(1, dtype=np.float32)
+        info.update(model.dataset_meta)
+        data_list.append(pipeline(info))
+    data = model.data_preprocessor(pseudo_collate(data_list), False)
+    outputs = session.run(None, {INPUT_NAME: data['inputs'].numpy()})
+    outputs = [torch.from_numpy(o) for o in outputs]
+    outputs = outputs[0] if len(outputs) == 1 else tuple(outputs)
+    # The head's own ``predict`` decodes (each head shapes its outputs for
+    # its codec differently); its ``forward`` is replaced by the ONNX result.
+    head = model.head
+    head.forward = lambda feats: outputs
+    try:
+        preds = head.predict(None, data['data_samples'],
+                             test_cfg=dict(model.test_cfg, flip_test=False))
+    finally:
+        del head.forward
+    if isinstance(preds, tuple):  # (instances, heatmap fields)
+        preds = preds[0]
+    return model.add_pred_to_datasample(preds, None, data['data_samples'])
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = argparse.ArgumentParser(
+        description='Export a plain MMPose student (e.g. the output of '
+        'tools/export_student.py) to ONNX with a dynamic batch axis, and '
+        'check it against PyTorch on an image.')
+    parser.add_argument('config', help='plain student config')
+    parser.add_argument('checkpoint', help='plain student checkpoint')
+    parser.add_argument('--out', default='student.onnx')
+    parser.add_argument('--opset', type=int, default=17)
+    parser.add_argument('--input-size', type=int, nargs=2, default=None,
+                        metavar=('W', 'H'))
+    parser.add_argument('--check-image', default=None,
+                        help='compare ONNX and PyTorch keypoints on this '
+                        'image (whole image as the box)')
+    args = parser.parse_args(argv)
+    for name in ('config', 'checkpoint'):
+        if not osp.isfile(getattr(args, name)):
+            parser.error(f'{name} {getattr(args, name)!r} does not exist')
+    from mmpose.apis import inference_topdown, init_model
+    model = init_model(args.config, args.checkpoint, device='cpu')
+    model.test_cfg['flip_test'] = False
+    out = export_onnx(model, args.out, args.opset, args.input_size)
+    print(f'ONNX model written to {out}')
+    if args.check_image:
+        ort_kpts = onnx_inference_topdown(
+            out, model, args.check_image)[0].pred_instances.keypoints
+        pt_kpts = inference_topdown(
+            model, args.check_image)[0].pred_instances.keypoints
+        diff = float(np.abs(np.asarray(ort_kpts) -
+                            np.asarray(pt_kpts)).max())
+        print(f'max |ONNX - PyTorch| keypoint difference on '
+              f'{args.check_image}: {diff:.2e} px')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,51 @@
+"""Annotation files that cannot be read are named in the error.
+
+MMPose's COCO-style datasets (``CocoDataset``, ``CrowdPoseDataset``, ...)
+parse their annotation file with xtcocotools; a truncated or hand-edited
+file then fails with a bare ``JSONDecodeError: Expecting value: line 1
+column 13`` or ``KeyError: 'image_id'`` that does not say which file. After
+importing mmpose_kd, the same failures raise :class:`AnnotationFileError`
+(a ``ValueError``) naming the dataset class and the file, with the original
+error chained; a missing file raises ``FileNotFoundError`` even under
+``python -O`` (MMPose checks it with ``assert``). Successful loads are
+untouched.
+"""
+import functools
+
+from mmengine.fileio import exists
+from mmpose.datasets.datasets.base import BaseCocoStyleDataset
+
+_MARK = '_mmpose_kd_names_annotation_file'
+
+
+class AnnotationFileError(ValueError):
+    """An annotation file exists but is not valid COCO keypoint data."""
+
+
+def name_annotation_file_in_errors(dataset_cls=BaseCocoStyleDataset) -> bool:
+    """Wrap ``dataset_cls._load_annotations`` once; True if it wrapped."""
+    original = dataset_cls._load_annotations
+    if getattr(original, _MARK, False):
+        return False
+
+    @functools.wraps(original)
+    def _load_annotations(self):
+        if not exists(self.ann_file):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: annotation file {self.ann_file!r} '
+                'does not exist (check `data_root` and `ann_file`).')
+        try:
+            return original(self)
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError,
+                AssertionError) as error:  # xtcocotools asserts the format
+            raise AnnotationFileError(
+                f'{type(self).__name__}: annotation file {self.ann_file!r} '
+                f'is not valid COCO keypoint data ({type(error).__name__}: '
+                f'{error}).') from error
+
+    setattr(_load_annotations, _MARK, True)
+    dataset_cls._load_annotations = _load_annotations
+    return True
+
+
+name_annotation_file_in_errors()

@@ -1,0 +1,65 @@
+"""Bad data files are named: missing images, missing or corrupt annotations."""
+import json
+import os
+import shutil
+
+import pytest
+from mmengine.registry import init_default_scope
+from mmpose.registry import DATASETS
+
+from mmpose_kd.datasets import AnnotationFileError
+
+PIPELINE = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale'),
+    dict(type='TopdownAffine', input_size=(48, 64)),
+    dict(type='PackPoseInputs'),
+]
+
+
+@pytest.fixture
+def coco_copy(coco_tiny_dir, tmp_path):
+    init_default_scope('mmpose')
+    root = tmp_path / 'coco'
+    shutil.copytree(coco_tiny_dir, root)
+    return root
+
+
+def build(root, ann_file='test_coco.json', type_='CocoDataset'):
+    return DATASETS.build(dict(
+        type=type_, data_root=str(root), data_mode='topdown',
+        ann_file=ann_file, data_prefix=dict(img=''), pipeline=PIPELINE))
+
+
+def test_missing_image_is_named(coco_copy):
+    dataset = build(coco_copy)
+    image = dataset.get_data_info(0)['img_path']
+    os.remove(image)
+    with pytest.raises(FileNotFoundError, match=os.path.basename(image)):
+        dataset[0]
+
+
+def test_missing_annotation_file_is_named(coco_copy):
+    with pytest.raises(FileNotFoundError,
+                       match=r'CocoDataset: annotation file .*nope.json'):
+        build(coco_copy, 'nope.json')
+
+
+@pytest.mark.parametrize('content, cause', [
+    ('{"images": [', 'JSONDecodeError'),
+    (json.dumps({'images': [], 'annotations': [{'id': 1}]}), 'KeyError'),
+    (json.dumps([1, 2, 3]), ''),
+])
+def test_corrupt_annotation_file_is_named(coco_copy, content, cause):
+    (coco_copy / 'broken.json').write_text(content)
+    with pytest.raises(AnnotationFileError,
+                       match=rf'CocoDataset: annotation file .*broken.json.*'
+                       rf'not valid COCO.*{cause}') as error:
+        build(coco_copy, 'broken.json')
+    assert error.value.__cause__ is not None  # the original error is kept
+
+
+def test_valid_files_load_as_before(coco_copy):
+    dataset = build(coco_copy)
+    assert len(dataset) > 0
+    assert dataset[0]['inputs'].shape[-2:] == (64, 48)

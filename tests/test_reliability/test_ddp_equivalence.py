@@ -1,0 +1,132 @@
+"""Two gloo processes (``tools/dist_train.sh``) train a distillation config
+like one process with the same global batch.
+
+The student normalises with GroupNorm and the teacher runs in eval mode, so
+per-rank batch statistics cannot differ; DefaultSampler gives rank r the
+samples r, r+2, ... of the same shuffled order, so the two ranks' batches of
+iteration i together are the single process's batch i. Stated tolerance:
+per-iteration rank-averaged losses and final weights within rtol 1e-4 /
+atol 1e-6 (gradient all-reduce changes float summation order), CocoMetric AP
+within 1e-6; the teacher hash is identical on every rank and equals the
+checkpoint's.
+"""
+import glob
+import hashlib
+import json
+import os.path as osp
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from mmpose_kd.registry import MODELS
+from mmpose_kd.utils import safe_load_checkpoint
+from tests.test_tools.tool_runs import (REPO_ROOT, free_port, logged_aps,
+                                        run_checked, tool_env)
+from tests.tiny_models import (HEATMAP_CODEC, REGRESSION_CODEC,
+                               coco_tiny_runner_cfg, heatmap_model,
+                               regression_model)
+
+pytestmark = pytest.mark.slow
+PROBES_DIR = osp.dirname(osp.abspath(__file__))
+
+
+def group_norm_student():
+    student = regression_model(base_channels=8)
+    student['backbone']['norm_cfg'] = dict(type='GN', num_groups=4)
+    return student
+
+
+def write_config(data_dir, path, teacher_ckpt, batch_size):
+    model = dict(
+        type='mmpose_kd.PoseDistiller',
+        student=group_norm_student(),
+        teacher=heatmap_model(base_channels=16, deconv=(32, 32)),
+        teacher_ckpt=teacher_ckpt,
+        distill_losses=dict(
+            loss_coord=dict(type='mmpose_kd.CoordDistillLoss'),
+            loss_feat=dict(
+                type='mmpose_kd.FeatureDistillLoss', student_input='backbone',
+                teacher_input='backbone',
+                connector=dict(type='mmpose_kd.ConvConnector',
+                               in_channels=64, out_channels=128))))
+    cfg = coco_tiny_runner_cfg(
+        model, REGRESSION_CODEC, data_dir, '', max_epochs=2,
+        batch_size=batch_size,
+        custom_hooks=[dict(type='GlobalLossRecorderHook'),
+                      dict(type='TeacherFingerprintHook')])
+    cfg.pop('work_dir')
+    cfg['train_cfg']['val_interval'] = 2
+    cfg['randomness'] = dict(seed=0, deterministic=True)
+    cfg['custom_imports'] = dict(imports=['mmpose_kd', 'run_probes'])
+    cfg['env_cfg'] = dict(dist_cfg=dict(backend='nccl'))
+    cfg['log_level'] = 'INFO'
+    Config(cfg).dump(path)
+    return path
+
+
+def state_hash(state_dict):
+    digest = hashlib.sha256()
+    for key, value in sorted(state_dict.items()):
+        digest.update(key.encode())
+        digest.update(value.detach().cpu().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def read_losses(work_dir):
+    with open(osp.join(work_dir, 'global_losses.jsonl')) as f:
+        return [json.loads(line) for line in f]
+
+
+def test_two_gloo_processes_match_one_process(coco_tiny_dir, tmp_path):
+    init_default_scope('mmpose')
+    teacher = MODELS.build(heatmap_model(base_channels=16, deconv=(32, 32)))
+    teacher_ckpt = str(tmp_path / 'teacher.pth')
+    torch.save(dict(state_dict=teacher.state_dict()), teacher_ckpt)
+    env = tool_env(pythonpath=PROBES_DIR, CUDA_VISIBLE_DEVICES='',
+                   OMP_NUM_THREADS='1', PYTHON=sys.executable,
+                   PORT=str(free_port()))
+
+    single_dir, dist_dir = str(tmp_path / 'single'), str(tmp_path / 'dist')
+    single_cfg = write_config(coco_tiny_dir, str(tmp_path / 'single.py'),
+                              teacher_ckpt, batch_size=4)
+    dist_cfg = write_config(coco_tiny_dir, str(tmp_path / 'dist.py'),
+                            teacher_ckpt, batch_size=2)
+    single_out = run_checked(
+        [sys.executable, osp.join(REPO_ROOT, 'tools', 'train.py'),
+         single_cfg, '--work-dir', single_dir], cwd=REPO_ROOT, env=env)
+    dist_out = run_checked(
+        ['bash', osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), dist_cfg,
+         '2', '--work-dir', dist_dir], cwd=REPO_ROOT, env=env)
+    assert 'Distributed training: True' in dist_out
+
+    # the teacher: the checkpoint's weights, identical on every rank
+    expected = state_hash(teacher.state_dict())
+    hashes = {osp.basename(p): open(p).read() for p in
+              glob.glob(osp.join(dist_dir, 'teacher_rank*of2.sha256'))}
+    assert len(hashes) == 2 and set(hashes.values()) == {expected}
+    assert open(osp.join(single_dir, 'teacher_rank0of1.sha256')).read() == \
+        expected
+
+    # per-iteration losses, averaged over ranks, agree with one process
+    single_losses, dist_losses = read_losses(single_dir), \
+        read_losses(dist_dir)
+    assert [r['iter'] for r in single_losses] == list(range(1, 7))
+    assert [r['iter'] for r in dist_losses] == list(range(1, 7))
+    for ref, got in zip(single_losses, dist_losses):
+        for key in ('loss', 'student.loss_kpt', 'distill.loss_coord',
+                    'distill.loss_feat'):
+            assert got[key] == pytest.approx(ref[key], rel=1e-4, abs=1e-6), \
+                (ref['iter'], key)
+
+    # the final weights and the metric
+    single = safe_load_checkpoint(osp.join(single_dir, 'epoch_2.pth'))
+    dist = safe_load_checkpoint(osp.join(dist_dir, 'epoch_2.pth'))
+    for key, value in single['state_dict'].items():
+        torch.testing.assert_close(dist['state_dict'][key], value,
+                                   rtol=1e-4, atol=1e-6, msg=key)
+    single_ap, dist_ap = logged_aps(single_out), logged_aps(dist_out)
+    assert len(single_ap) == len(dist_ap) == 1
+    assert dist_ap[0] == pytest.approx(single_ap[0], abs=1e-6)
