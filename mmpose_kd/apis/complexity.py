@@ -32,6 +32,7 @@ from torch import nn
 
 #: Name of the ratio row of a distiller's table.
 RATIO_ROW = 'student/teacher'
+EXPORTED_ROW = 'exported student'
 
 
 class TensorForward(nn.Module):
@@ -63,6 +64,20 @@ def build_model(cfg: Config, load: bool = False) -> nn.Module:
     model = MODELS.build(model_cfg)
     model.eval()
     return model
+
+
+def exported_student(cfg: Config, model: nn.Module) -> nn.Module:
+    """The model ``tools/export_student.py`` would ship for ``cfg``: the
+    distiller's student (or the model itself), OCD heads reduced to their
+    regression branch, with ``model``'s current weights."""
+    from mmpose.registry import MODELS
+
+    from .export_student import plain_student, split_student
+    student_cfg, state_dict = split_student(cfg.model, model.state_dict())
+    plain_cfg, plain_state = plain_student(student_cfg, state_dict)
+    exported = MODELS.build(plain_cfg)
+    exported.load_state_dict(plain_state, strict=True)
+    return exported.eval()
 
 
 def pose_models(model: nn.Module) -> Dict[str, nn.Module]:
@@ -156,12 +171,17 @@ def measure_latency(model: nn.Module,
 def complexity_rows(model: nn.Module,
                     shape: Sequence[int],
                     runs: int = 20,
-                    warmup: int = 3) -> List[dict]:
+                    warmup: int = 3,
+                    exported: Optional[nn.Module] = None) -> List[dict]:
     """One row per pose model (``name``, ``params``, ``flops``,
-    ``latency_ms``; latency None when ``runs`` is 0), plus the
-    student/teacher ratio row for a distiller."""
+    ``latency_ms``; latency None when ``runs`` is 0), then ``exported
+    student`` when given, plus the deployed/teacher ratio row for a
+    distiller (the exported student's if given, else the student's)."""
     rows = []
-    for name, pose_model in pose_models(model).items():
+    models = dict(pose_models(model))
+    if exported is not None:
+        models[EXPORTED_ROW] = exported
+    for name, pose_model in models.items():
         pose_model = pose_model.cpu().eval()
         rows.append(
             dict(
@@ -170,8 +190,9 @@ def complexity_rows(model: nn.Module,
                 flops=count_flops(pose_model, shape),
                 latency_ms=measure_latency(pose_model, shape, runs, warmup)
                 if runs else None))
-    if [row['name'] for row in rows] == ['teacher', 'student']:
-        teacher, student = rows
+    names = [row['name'] for row in rows]
+    if names[:2] == ['teacher', 'student']:
+        teacher, student = rows[0], rows[-1]
 
         def ratio(key):
             if teacher[key] is None or student[key] is None:
@@ -252,6 +273,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[dict]:
         cfg.merge_from_dict(args.cfg_options)
     model = build_model(cfg, load=args.load)
     shape = (3, *args.shape) if args.shape else input_shape(cfg, model)
-    rows = complexity_rows(model, shape, runs=args.runs, warmup=args.warmup)
+    rows = complexity_rows(model, shape, runs=args.runs, warmup=args.warmup,
+                           exported=exported_student(cfg, model))
     print(format_table(rows, shape))
     return rows

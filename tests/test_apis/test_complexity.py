@@ -10,8 +10,8 @@ from mmengine.registry import init_default_scope
 
 import mmpose_kd  # noqa: F401
 from mmpose.registry import MODELS
-from mmpose_kd.apis.complexity import (RATIO_ROW, count_flops, input_shape,
-                                       main)
+from mmpose_kd.apis.complexity import (EXPORTED_ROW, RATIO_ROW, count_flops,
+                                       input_shape, main)
 from tests.config_runs import CONFIGS_ROOT, REPO_ROOT
 
 IKD = osp.join(CONFIGS_ROOT, 'ikd',
@@ -78,7 +78,8 @@ def test_cli_prints_the_ikd_pair_ratio_of_the_separately_built_models():
 def test_flops_scale_with_the_input_area_and_shape_flag(capsys):
     rows = main([STUDENT, '--runs', '0', '--shape', '128', '96'])
     assert 'input shape: (3, 128, 96)' in capsys.readouterr().out
-    assert [row['name'] for row in rows] == ['model']
+    assert [row['name'] for row in rows] == ['model', EXPORTED_ROW]
+    assert rows[1]['params'] == rows[0]['params']  # a plain model ships as is
     small = count_flops(build_plain(STUDENT), (3, 64, 48))
     # a fully convolutional model: 4x the pixels, 4x the multiply-adds
     assert rows[0]['flops'] == 4 * small
@@ -91,15 +92,27 @@ def test_teacher_checkpoint_is_not_loaded_unless_asked(tmp_path, capsys):
         IKD, '--runs', '1', '--warmup', '0', '--cfg-options',
         f'model.teacher_ckpt={missing}'
     ])
-    assert [row['name'] for row in rows] == ['teacher', 'student', RATIO_ROW]
-    assert rows[2]['params'] == pytest.approx(rows[1]['params'] /
+    assert [row['name'] for row in rows] == [
+        'teacher', 'student', EXPORTED_ROW, RATIO_ROW]
+    assert rows[3]['params'] == pytest.approx(rows[2]['params'] /
                                               rows[0]['params'])
+    assert rows[2]['params'] == rows[1]['params']
     assert rows[1]['latency_ms'] > 0
     with pytest.raises(FileNotFoundError, match='no_such_teacher'):
         main([
             IKD, '--runs', '0', '--load', '--cfg-options',
             f'model.teacher_ckpt={missing}'
         ])
+
+
+def test_ocd_exported_student_is_the_plain_regression_model(capsys):
+    rows = main([osp.join(REPO_ROOT, 'configs', 'crd',
+                          'ocd_reg-res18-w16_synthetic-64x48.py'),
+                 '--runs', '0'])
+    assert [row['name'] for row in rows] == ['model', EXPORTED_ROW]
+    plain = build_plain(osp.join(REPO_ROOT, 'configs', 'quickstart',
+                                 'td-reg_res18-w16_synthetic-64x48.py'))
+    assert rows[1]['params'] == num_params(plain) < rows[0]['params']
 
 
 def test_input_shape_comes_from_the_codec_or_pipeline():
