@@ -1,4 +1,5 @@
 """The generic student/teacher wrapper every distillation method builds on."""
+import contextlib
 import copy
 from typing import Dict, Optional, Union
 
@@ -19,6 +20,18 @@ from .model_config import resolve_model_cfg
 
 #: Alias of the head's forward output (heatmaps, coordinates, SimCC vectors).
 PREDS = 'preds'
+#: ``teacher_dtype`` values: None means no autocast.
+TEACHER_DTYPES = {'float32': None, 'bfloat16': torch.bfloat16,
+                  'float16': torch.float16}
+
+
+def _as_float32(value):
+    """Float32, contiguous copies of the tensors in a teacher output."""
+    if isinstance(value, Tensor):
+        return value.float().contiguous()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_as_float32(v) for v in value)
+    return value
 
 
 def num_keypoints(head) -> Optional[int]:
@@ -53,7 +66,8 @@ class PoseDistiller(BaseModel):
         distill_losses (dict): ``name -> loss config``. Each name must
             contain ``'loss'``. Besides its own arguments each config takes
             ``student_input`` and ``teacher_input``: ``'preds'`` (the head's
-            output) or a module path such as ``'backbone'``, ``'neck'`` or
+            whole output, e.g. heatmaps or SimCC's ``(x, y)`` pair) or a
+            module path such as ``'backbone'``, ``'neck'`` or
             ``'head.deconv_layers'``, optionally with an output index
             (``'backbone[-1]'``; multi-output modules default to the last).
         student_loss_weight (float): Multiplier of the student's own task
@@ -68,6 +82,14 @@ class PoseDistiller(BaseModel):
             dropped forward are restored); single-process only.
             ``False``: no check. Costs one host sync per step.
             Defaults to True.
+        teacher_dtype (str): Precision of the teacher's forward:
+            ``'float32'`` (default), or ``'bfloat16'``/``'float16'`` under
+            ``torch.autocast`` on the input's device (outputs are cast back
+            to float32 before the losses). Makes the teacher cheaper where
+            the hardware has fast reduced precision (GPUs; CPUs with AMX /
+            AVX512-BF16); measure with ``tools/analysis/benchmark.py``.
+        teacher_channels_last (bool): Run the teacher in channels-last
+            memory format. Defaults to False.
         data_preprocessor (dict, optional): Defaults to the student's.
         init_cfg (dict, optional): Initialisation of the student/losses.
 
@@ -85,6 +107,8 @@ class PoseDistiller(BaseModel):
                  student_loss_weight: float = 1.0,
                  eval_teacher: bool = False,
                  check_finite: Union[bool, str] = True,
+                 teacher_dtype: str = 'float32',
+                 teacher_channels_last: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         self.student_cfg = resolve_model_cfg(student, 'student')
@@ -110,8 +134,15 @@ class PoseDistiller(BaseModel):
                 extract_state_dict(checkpoint, prefix='student'),
                 teacher_ckpt,
                 field='teacher_ckpt')
+        if teacher_dtype not in TEACHER_DTYPES:
+            raise ValueError(f'`teacher_dtype` must be one of '
+                             f'{sorted(TEACHER_DTYPES)}, got {teacher_dtype!r}.')
+        self.teacher_dtype = TEACHER_DTYPES[teacher_dtype]
+        self.teacher_channels_last = bool(teacher_channels_last)
         teacher_model.requires_grad_(False)
         teacher_model.eval()
+        if self.teacher_channels_last:
+            teacher_model.to(memory_format=torch.channels_last)
         # Stored outside nn.Module's registries on purpose (see class doc).
         self.__dict__['teacher'] = teacher_model
         self.teacher_ckpt = teacher_ckpt
@@ -235,9 +266,18 @@ class PoseDistiller(BaseModel):
 
     def teacher_outputs(self, inputs: Tensor) -> Dict[str, object]:
         """Run the frozen teacher once; return the tapped outputs by path."""
-        with torch.no_grad(), record_outputs(self._taps('teacher')) as rec:
+        if self.teacher_channels_last:
+            inputs = inputs.contiguous(memory_format=torch.channels_last)
+        autocast = contextlib.nullcontext()
+        if self.teacher_dtype is not None:
+            autocast = torch.autocast(inputs.device.type,
+                                      dtype=self.teacher_dtype)
+        with torch.no_grad(), autocast, \
+                record_outputs(self._taps('teacher')) as rec:
             feats = self.teacher.extract_feat(inputs)
             self.teacher.head.forward(feats)
+        if self.teacher_dtype is not None or self.teacher_channels_last:
+            rec = {k: _as_float32(v) for k, v in rec.items()}
         return rec
 
     def loss(self, inputs: Tensor, data_samples) -> Dict[str, Tensor]:
@@ -259,9 +299,13 @@ class PoseDistiller(BaseModel):
                     raise RuntimeError(
                         f'`distill_losses.{name}.{role}_input`: module '
                         f'{path!r} was not called during the {role} forward.')
-                values[role] = select_output(
-                    records[path], tap.index, tap,
-                    f'distill_losses.{name}.{role}_input')
+                if tap.path == PREDS and tap.index is None:
+                    # the head's whole output, e.g. SimCC's (x, y) pair
+                    values[role] = records[path]
+                else:
+                    values[role] = select_output(
+                        records[path], tap.index, tap,
+                        f'distill_losses.{name}.{role}_input')
             try:
                 losses[f'distill.{name}'] = loss_module(
                     values['student'], values['teacher'],

@@ -218,3 +218,33 @@ def test_crafted_teacher_checkpoint_never_runs_code(tmp_path):
     MODELS.build(distiller_cfg(teacher_ckpt=path,
                                teacher_ckpt_allow_unsafe=True))
     assert marker.exists()
+
+
+@pytest.mark.parametrize('options', [
+    dict(teacher_dtype='bfloat16'),
+    dict(teacher_channels_last=True),
+    dict(teacher_dtype='bfloat16', teacher_channels_last=True),
+])
+def test_cheaper_teacher_options_keep_losses_close(options):
+    torch.manual_seed(0)
+    reference = MODELS.build(distiller_cfg())
+    cheap = MODELS.build(distiller_cfg(**options))
+    cheap.load_state_dict(reference.state_dict())
+    cheap.teacher.load_state_dict(reference.teacher.state_dict())
+    reference.eval()
+    cheap.eval()
+    inputs, samples = fake_batch()
+    want = reference.loss(inputs, samples)
+    got = cheap.loss(inputs, samples)
+    for key in ('distill.loss_logit', 'distill.loss_feat'):
+        assert got[key].dtype == torch.float32
+        torch.testing.assert_close(got[key], want[key], rtol=5e-2, atol=1e-4)
+    # the teacher's recorded outputs are float32 for the losses
+    records = cheap.teacher_outputs(inputs)
+    assert all(v.dtype == torch.float32 for v in records.values()
+               if isinstance(v, torch.Tensor))
+
+
+def test_teacher_dtype_is_validated():
+    with pytest.raises(ValueError, match=r'`teacher_dtype`.*\'fp8\''):
+        MODELS.build(distiller_cfg(teacher_dtype='fp8'))
