@@ -26,6 +26,11 @@ GROUPS: Dict[str, List[tuple]] = {
         ('integral (all three)', 'configs/ikd/'
          'ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-64x48.py'),
     ],
+    # the cheaper-teacher option, compared with the 'ikd' integral row
+    'ikd-bf16-teacher': [
+        ('integral, bf16 teacher', 'configs/ikd/ikd-integral-bf16-teacher_'
+         'hm-res18-w32_hm-res18-w18_synthetic-64x48.py'),
+    ],
     'crd': [
         ('regression student alone',
          'configs/quickstart/td-reg_res18-w16_synthetic-64x48.py'),

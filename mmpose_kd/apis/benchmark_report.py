@@ -1,0 +1,218 @@
+"""The benchmark report: what each method buys (accuracy) and costs (time,
+memory, size), in one JSON, one Markdown table and one PNG.
+
+Inputs are measured files, never typed-in numbers: the ablation results
+(``tools/analysis/ablation.py ikd|crd`` -> ``<group>_results.json``), the
+teacher's metrics (``tools/test.py ... --out``-style JSON or a work dir's
+last validation), and the step benchmark's JSON
+(``tools/analysis/benchmark_steps.py --out``). Targets from the Benchmark
+issue are checked and printed as met / not met.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+GAP_TARGET = 0.60  # TCD and integral IKD close >= 60% of the gap
+OCD_AP_GAIN_TARGET = 0.10  # +10 AP (COCO, the paper)
+KD_RATIO_TARGET = 1.02
+CHEAP_TEACHER_TARGET = 0.90
+
+
+def gap_closed(value: float, student: float, teacher: float) -> Optional[float]:
+    """Share of the teacher-student gap a method closes (None if no gap)."""
+    gap = teacher - student
+    if abs(gap) < 1e-9:
+        return None
+    return (value - student) / gap
+
+
+def accuracy_rows(groups: Dict[str, List[dict]],
+                  teacher: Dict[str, float]) -> List[dict]:
+    """Rows per method with AP/PCK mean and spread and the gap closed, the
+    group's first row being its student-alone baseline."""
+    rows = []
+    for group, results in groups.items():
+        baseline = results[0]
+        for result in results:
+            row = dict(group=group, method=result['method'],
+                       config=result['config'], params=result['params'],
+                       ap=result['mean'], ap_spread=result['spread'],
+                       pck=result.get('pck_mean'),
+                       pck_spread=result.get('pck_spread'),
+                       seeds=len(result['aps']))
+            row['ap_gap_closed'] = gap_closed(result['mean'],
+                                              baseline['mean'],
+                                              teacher['coco/AP'])
+            if row['pck'] is not None and 'PCK' in teacher:
+                row['pck_gap_closed'] = gap_closed(
+                    row['pck'], baseline['pck_mean'], teacher['PCK'])
+            rows.append(row)
+    return rows
+
+
+def check_targets(rows: List[dict], steps: Optional[dict]) -> List[dict]:
+    """The issue's targets, each with the measured value and met/not met."""
+    by_method = {(r['group'], r['method']): r for r in rows}
+    checks = []
+
+    def add(name, value, met, note=''):
+        checks.append(dict(target=name, value=value, met=met, note=note))
+
+    ocd = by_method.get(('crd', 'OCD (online)'))
+    alone = by_method.get(('crd', 'regression student alone'))
+    if ocd and alone:
+        gain = ocd['ap'] - alone['ap']
+        add('OCD >= +10 AP over the regression student alone', gain,
+            gain >= OCD_AP_GAIN_TARGET)
+    for key in (('crd', 'TCD (teacher-aided)'),
+                ('ikd', 'integral (all three)')):
+        row = by_method.get(key)
+        if row:
+            for metric in ('ap', 'pck'):
+                closed = row.get(f'{metric}_gap_closed')
+                if closed is not None:
+                    add(f'{row["method"]} closes >= 60% of the teacher-'
+                        f'student {metric.upper()} gap', closed,
+                        closed >= GAP_TARGET)
+    if steps:
+        ours = steps['steps'].get('ours', {})
+        if 'kd_ratio' in ours:
+            add('KD step <= 1.02 x (student step + teacher no-grad forward)',
+                ours['kd_ratio'], ours['kd_ratio'] <= KD_RATIO_TARGET)
+        if 'vs_dwpose' in ours:
+            add('faster than DWPoseDistiller on the same pair',
+                ours['vs_dwpose'], ours['vs_dwpose'] < 1.0)
+        cheap = [(k, v['kd_ratio']) for k, v in steps['steps'].items()
+                 if k.startswith('ours_') and 'kd_ratio' in v]
+        if cheap:
+            best_name, best = min(cheap, key=lambda kv: kv[1])
+            add('cheaper teacher: KD step <= 0.9 x (student + fp32 teacher)',
+                best, best <= CHEAP_TEACHER_TARGET, note=best_name)
+    return checks
+
+
+def format_markdown(rows: List[dict], teacher: Dict[str, float],
+                    steps: Optional[dict], checks: List[dict]) -> str:
+    def num(value, fmt='{:.4f}'):
+        return '-' if value is None else fmt.format(value)
+
+    lines = ['### Accuracy on the default data', '',
+             f'Teacher: AP {num(teacher.get("coco/AP"))}, PCK@0.1 '
+             f'{num(teacher.get("PCK"))}.', '',
+             '| group | method | deployed params (M) | AP (+/-) | '
+             'AP gap closed | PCK@0.1 (+/-) | PCK gap closed | seeds |',
+             '|---|---|---|---|---|---|---|---|']
+    for r in rows:
+        lines.append(
+            f'| {r["group"]} | {r["method"]} | {r["params"] / 1e6:.3f} | '
+            f'{num(r["ap"])} ({num(r["ap_spread"])}) | '
+            f'{num(r.get("ap_gap_closed"), "{:.0%}")} | '
+            f'{num(r["pck"])} ({num(r["pck_spread"])}) | '
+            f'{num(r.get("pck_gap_closed"), "{:.0%}")} | {r["seeds"]} |')
+    if steps:
+        setting = steps['setting']
+        lines += ['', '### Training step cost', '',
+                  f'{setting["height"]}x{setting["width"]}, batch '
+                  f'{setting["batch"]}, {setting["device"]}, '
+                  f'{setting["machine"]}; medians of {setting["rounds"]} '
+                  'interleaved rounds.', '',
+                  '| step | median (s) | KD ratio | vs DWPose | '
+                  'peak memory (MB) |', '|---|---|---|---|---|']
+        for name, row in steps['steps'].items():
+            lines.append(
+                f'| {name} | {num(row.get("median_s"), "{:.3f}")} | '
+                f'{num(row.get("kd_ratio"), "{:.3f}")} | '
+                f'{num(row.get("vs_dwpose"), "{:.3f}")} | '
+                f'{num(row.get("peak_memory_mb"), "{:.0f}")} |')
+    lines += ['', '### Targets', '', '| target | measured | met |',
+              '|---|---|---|']
+    for check in checks:
+        note = f' ({check["note"]})' if check['note'] else ''
+        lines.append(f'| {check["target"]}{note} | {check["value"]:.3f} | '
+                     f'{"yes" if check["met"] else "**no**"} |')
+    return '\n'.join(lines) + '\n'
+
+
+def plot(rows: List[dict], teacher: Dict[str, float], out_file: str) -> str:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    for ax, metric, label in ((axes[0], 'ap', 'COCO AP'),
+                              (axes[1], 'pck', 'PCK@0.1')):
+        for group, marker in (('ikd', 'o'), ('crd', 's')):
+            for r in (r for r in rows if r['group'] == group):
+                if r[metric] is None:
+                    continue
+                ax.errorbar(r['params'] / 1e6, r[metric],
+                            yerr=r[f'{metric}_spread'], fmt=marker,
+                            capsize=3)
+                ax.annotate(r['method'], (r['params'] / 1e6, r[metric]),
+                            fontsize=6, xytext=(3, 3),
+                            textcoords='offset points')
+        key = 'coco/AP' if metric == 'ap' else 'PCK'
+        if key in teacher:
+            ax.axhline(teacher[key], ls='--', c='gray', lw=1)
+            ax.text(ax.get_xlim()[0], teacher[key], ' teacher', fontsize=7,
+                    va='bottom', color='gray')
+        ax.set_xlabel('deployed params (M)')
+        ax.set_ylabel(label)
+    fig.tight_layout()
+    fig.savefig(out_file, dpi=110)
+    plt.close(fig)
+    return out_file
+
+
+def load_teacher_metrics(path: str) -> Dict[str, float]:
+    """A JSON of metrics (``tools/test.py`` prints one), or a work dir."""
+    if osp.isdir(path):
+        from .quickstart import last_metrics
+        return last_metrics(path)
+    with open(path) as f:
+        metrics = json.load(f)
+    return {k.split('/', 1)[1] if k.startswith('test/') else k: v
+            for k, v in metrics.items()}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--ablation-dir', required=True,
+                        help='holds ikd_results.json / crd_results.json')
+    parser.add_argument('--teacher-metrics', required=True,
+                        help='teacher metrics JSON, or its work dir')
+    parser.add_argument('--steps', default=None,
+                        help='JSON of tools/analysis/benchmark_steps.py')
+    parser.add_argument('--out-dir', default='benchmarks')
+    args = parser.parse_args(argv)
+    groups = {}
+    for group in ('ikd', 'crd'):
+        path = osp.join(args.ablation_dir, f'{group}_results.json')
+        if osp.isfile(path):
+            with open(path) as f:
+                groups[group] = json.load(f)
+    if not groups:
+        parser.error(f'no ikd_results.json / crd_results.json in '
+                     f'{args.ablation_dir!r}')
+    teacher = load_teacher_metrics(args.teacher_metrics)
+    steps = None
+    if args.steps:
+        with open(args.steps) as f:
+            steps = json.load(f)
+    rows = accuracy_rows(groups, teacher)
+    checks = check_targets(rows, steps)
+    os.makedirs(args.out_dir, exist_ok=True)
+    result = dict(teacher=teacher, accuracy=rows, steps=steps, targets=checks)
+    with open(osp.join(args.out_dir, 'results.json'), 'w') as f:
+        json.dump(result, f, indent=2)
+    table = format_markdown(rows, teacher, steps, checks)
+    with open(osp.join(args.out_dir, 'results.md'), 'w') as f:
+        f.write(table)
+    plot(rows, teacher, osp.join(args.out_dir, 'ap_vs_params.png'))
+    print(table)
+    return result
+
+
+if __name__ == '__main__':
+    main()
