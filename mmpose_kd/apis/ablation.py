@@ -31,6 +31,16 @@ GROUPS: Dict[str, List[tuple]] = {
         ('integral, bf16 teacher', 'configs/ikd/ikd-integral-bf16-teacher_'
          'hm-res18-w32_hm-res18-w18_synthetic-64x48.py'),
     ],
+    # MMPose's DWPoseDistiller next to mmpose_kd with the same losses, on
+    # the same SimCC pair (teacher: configs/benchmark/td-simcc_res18-w32_*)
+    'dwpose-pair': [
+        ('SimCC student alone',
+         'configs/benchmark/td-simcc_res18-w16_synthetic-64x48.py'),
+        ('DWPoseDistiller (MMPose)', 'configs/benchmark/'
+         'dwpose_simcc-res18-w32_simcc-res18-w16_synthetic-64x48.py'),
+        ('mmpose_kd, DWPose losses', 'configs/benchmark/kd-dwpose-losses_'
+         'simcc-res18-w32_simcc-res18-w16_synthetic-64x48.py'),
+    ],
     'crd': [
         ('regression student alone',
          'configs/quickstart/td-reg_res18-w16_synthetic-64x48.py'),
@@ -45,13 +55,37 @@ GROUPS: Dict[str, List[tuple]] = {
 }
 
 
+#: The teacher recipe whose checkpoint each group's distillers need.
+TEACHERS = {
+    'ikd': 'configs/quickstart/td-hm_res18-w32_synthetic-64x48.py',
+    'ikd-bf16-teacher': 'configs/quickstart/td-hm_res18-w32_synthetic-64x48.py',
+    'crd': 'configs/quickstart/td-hm_res18-w32_synthetic-64x48.py',
+    'dwpose-pair': 'configs/benchmark/td-simcc_res18-w32_synthetic-64x48.py',
+}
+
+
 def is_distiller(config: str) -> bool:
     from mmengine.config import Config
     return 'teacher' in Config.fromfile(config).model
 
 
+def teacher_ckpt_option(config: str, teacher_ckpt: str) -> Optional[str]:
+    """The ``--cfg-options`` item giving ``config``'s distiller its
+    teacher checkpoint (MMPose's DWPoseDistiller names it differently)."""
+    from mmengine.config import Config
+    model = Config.fromfile(config).model
+    if model.get('type') == 'DWPoseDistiller':
+        return f'model.teacher_pretrained={teacher_ckpt}'
+    if 'teacher' in model:
+        return f'model.teacher_ckpt={teacher_ckpt}'
+    return None
+
+
 def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
-              teacher_ckpt: str, work_root: str) -> List[dict]:
+              teacher_ckpt: str, work_root: str,
+              reuse: bool = False) -> List[dict]:
+    """Train every recipe of ``group`` per seed (``reuse``: keep a run
+    whose work dir already holds its final checkpoint) and tabulate."""
     rows = []
     for name, config in GROUPS[group]:
         config = osp.join(REPO_ROOT, config)
@@ -61,12 +95,17 @@ def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
             if epochs is not None:
                 options += [f'train_cfg.max_epochs={epochs}',
                             f'train_cfg.val_interval={epochs}']
-            if is_distiller(config):
-                options.append(f'model.teacher_ckpt={teacher_ckpt}')
+            teacher_option = teacher_ckpt_option(config, teacher_ckpt)
+            if teacher_option:
+                options.append(teacher_option)
             stem = osp.splitext(osp.basename(config))[0]
             work_dir = osp.join(work_root, group, f'{stem}_seed{seed}')
             print(f'[{group}] {name}, seed {seed}', flush=True)
-            train(config, work_dir, options)
+            final = osp.join(work_dir, f'epoch_{epochs}.pth')
+            if reuse and epochs is not None and osp.isfile(final):
+                print(f'    reusing {final}', flush=True)
+            else:
+                train(config, work_dir, options)
             metrics = last_metrics(work_dir)
             aps.append(metrics['coco/AP'])
             pcks.append(metrics.get('PCK', float('nan')))
@@ -105,16 +144,24 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument('--epochs', type=int, default=None)
     parser.add_argument('--work-dir', default=osp.join(
         REPO_ROOT, 'work_dirs', 'ablation'))
+    parser.add_argument('--reuse', action='store_true',
+                        help='keep runs that already reached --epochs')
     args = parser.parse_args(argv)
     if not osp.isfile(args.teacher_ckpt):
         parser.error(f'--teacher-ckpt {args.teacher_ckpt!r} does not exist')
     rows = run_group(args.group, args.seeds, args.epochs,
                      osp.abspath(args.teacher_ckpt),
-                     osp.abspath(args.work_dir))
+                     osp.abspath(args.work_dir), args.reuse)
+    print(save_results(rows, args.work_dir, args.group))
+
+
+def save_results(rows: Sequence[dict], work_dir: str, group: str) -> str:
+    """Write ``<group>_results.json`` / ``.md`` into ``work_dir``; return
+    the Markdown table."""
     table = format_table(rows)
-    out = osp.join(args.work_dir, f'{args.group}_results')
+    out = osp.join(work_dir, f'{group}_results')
     with open(out + '.json', 'w') as f:
-        json.dump(rows, f, indent=2)
+        json.dump(list(rows), f, indent=2)
     with open(out + '.md', 'w') as f:
         f.write(table + '\n')
-    print(table)
+    return table

@@ -61,8 +61,12 @@ def count_params(config: str, teacher_ckpt: Optional[str] = None) -> int:
     if 'teacher_ckpt' in cfg.model:
         cfg.model.teacher_ckpt = None
     model = MODELS.build(cfg.model)
-    model = getattr(model, 'student', model)
-    return sum(p.numel() for p in model.parameters())
+    student = getattr(model, 'student', model)
+    from mmpose_kd.models.heads import CrossRepresentationHead
+    if isinstance(getattr(student, 'head', None), CrossRepresentationHead):
+        from .complexity import exported_student  # OCD: regression branch
+        student = exported_student(cfg, model)
+    return sum(p.numel() for p in student.parameters())
 
 
 def train(config: str, work_dir: str, options: List[str]) -> float:

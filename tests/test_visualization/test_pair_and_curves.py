@@ -35,6 +35,9 @@ def distill_run(coco_tiny_dir, tmp_path_factory):
                                str(root / 'work'), max_epochs=2)
     snippet = Config.fromfile(TENSORBOARD_SNIPPET)
     cfg['visualizer'] = snippet.visualizer.to_dict()
+    # MMEngine keeps one visualizer per name per process: a fresh name so
+    # an earlier test's runner (other save_dir) is not reused
+    cfg['visualizer']['name'] = f'visualizer_{root.name}'
     config = str(root / 'pair.py')
     Config(cfg).dump(config)
     Runner.from_cfg(Config.fromfile(config)).train()
