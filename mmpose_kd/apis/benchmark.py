@@ -102,6 +102,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         '--ablation-dir', osp.join(work_dir, 'ablation'),
         '--teacher-metrics', osp.dirname(teachers[quick_teacher])
         if quick_teacher in teachers else '', '--out-dir', args.out_dir]
+    pair_teacher = ablation.TEACHERS['dwpose-pair']
+    if pair_teacher in teachers:
+        report_argv += ['--pair-teacher-metrics',
+                        osp.dirname(teachers[pair_teacher])]
     if steps_file:
         report_argv += ['--steps', steps_file]
     result = benchmark_report.main(report_argv)

@@ -28,13 +28,27 @@ def gap_closed(value: float, student: float, teacher: float) -> Optional[float]:
     return (value - student) / gap
 
 
+#: Groups whose baseline (student alone) is another group's first row.
+BASELINE_GROUP = {'ikd-bf16-teacher': 'ikd'}
+#: Groups distilled from the SimCC pair's teacher, not the quick-start one.
+PAIR_GROUPS = ('dwpose-pair', )
+BF16_AP_TOLERANCE = 0.003  # "AP within 0.3" (AP in [0, 1])
+
+
 def accuracy_rows(groups: Dict[str, List[dict]],
-                  teacher: Dict[str, float]) -> List[dict]:
+                  teacher: Dict[str, float],
+                  pair_teacher: Optional[Dict[str, float]] = None
+                  ) -> List[dict]:
     """Rows per method with AP/PCK mean and spread and the gap closed, the
-    group's first row being its student-alone baseline."""
+    group's first row (or its BASELINE_GROUP's) being the student alone."""
     rows = []
     for group, results in groups.items():
-        baseline = results[0]
+        baseline_group = groups.get(BASELINE_GROUP.get(group, group))
+        if not baseline_group:
+            continue
+        baseline = baseline_group[0]
+        group_teacher = (pair_teacher or {}) if group in PAIR_GROUPS \
+            else teacher
         for result in results:
             row = dict(group=group, method=result['method'],
                        config=result['config'], params=result['params'],
@@ -42,12 +56,13 @@ def accuracy_rows(groups: Dict[str, List[dict]],
                        pck=result.get('pck_mean'),
                        pck_spread=result.get('pck_spread'),
                        seeds=len(result['aps']))
-            row['ap_gap_closed'] = gap_closed(result['mean'],
-                                              baseline['mean'],
-                                              teacher['coco/AP'])
-            if row['pck'] is not None and 'PCK' in teacher:
+            if 'coco/AP' in group_teacher:
+                row['ap_gap_closed'] = gap_closed(
+                    result['mean'], baseline['mean'],
+                    group_teacher['coco/AP'])
+            if row['pck'] is not None and 'PCK' in group_teacher:
                 row['pck_gap_closed'] = gap_closed(
-                    row['pck'], baseline['pck_mean'], teacher['PCK'])
+                    row['pck'], baseline['pck_mean'], group_teacher['PCK'])
             rows.append(row)
     return rows
 
@@ -76,6 +91,19 @@ def check_targets(rows: List[dict], steps: Optional[dict]) -> List[dict]:
                     add(f'{row["method"]} closes >= 60% of the teacher-'
                         f'student {metric.upper()} gap', closed,
                         closed >= GAP_TARGET)
+    bf16 = by_method.get(('ikd-bf16-teacher', 'integral, bf16 teacher'))
+    fp32 = by_method.get(('ikd', 'integral (all three)'))
+    if bf16 and fp32:
+        delta = bf16['ap'] - fp32['ap']
+        add('bf16 teacher: AP within 0.3 (0.003) of the fp32-teacher run',
+            delta, abs(delta) <= BF16_AP_TOLERANCE)
+    ours_pair = by_method.get(('dwpose-pair', 'mmpose_kd, DWPose losses'))
+    theirs_pair = by_method.get(('dwpose-pair', 'DWPoseDistiller (MMPose)'))
+    if ours_pair and theirs_pair:
+        delta = ours_pair['ap'] - theirs_pair['ap']
+        add('same losses, same pair: AP of mmpose_kd - AP of '
+            'DWPoseDistiller (>= -spread)', delta,
+            delta >= -max(ours_pair['ap_spread'], theirs_pair['ap_spread']))
     if steps:
         ours = steps['steps'].get('ours', {})
         if 'kd_ratio' in ours:
@@ -94,13 +122,18 @@ def check_targets(rows: List[dict], steps: Optional[dict]) -> List[dict]:
 
 
 def format_markdown(rows: List[dict], teacher: Dict[str, float],
-                    steps: Optional[dict], checks: List[dict]) -> str:
+                    steps: Optional[dict], checks: List[dict],
+                    pair_teacher: Optional[Dict[str, float]] = None) -> str:
     def num(value, fmt='{:.4f}'):
         return '-' if value is None else fmt.format(value)
 
     lines = ['### Accuracy on the default data', '',
              f'Teacher: AP {num(teacher.get("coco/AP"))}, PCK@0.1 '
-             f'{num(teacher.get("PCK"))}.', '',
+             f'{num(teacher.get("PCK"))}' + (
+                 f'; SimCC pair teacher: AP '
+                 f'{num(pair_teacher.get("coco/AP"))}, PCK@0.1 '
+                 f'{num(pair_teacher.get("PCK"))}' if pair_teacher else '')
+             + '.', '',
              '| group | method | deployed params (M) | AP (+/-) | '
              'AP gap closed | PCK@0.1 (+/-) | PCK gap closed | seeds |',
              '|---|---|---|---|---|---|---|---|']
@@ -142,7 +175,9 @@ def plot(rows: List[dict], teacher: Dict[str, float], out_file: str) -> str:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
     for ax, metric, label in ((axes[0], 'ap', 'COCO AP'),
                               (axes[1], 'pck', 'PCK@0.1')):
-        for group, marker in (('ikd', 'o'), ('crd', 's')):
+        for group, marker in (('ikd', 'o'), ('crd', 's'),
+                              ('ikd-bf16-teacher', 'D'),
+                              ('dwpose-pair', '^')):
             for r in (r for r in rows if r['group'] == group):
                 if r[metric] is None:
                     continue
@@ -182,12 +217,14 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                         help='holds ikd_results.json / crd_results.json')
     parser.add_argument('--teacher-metrics', required=True,
                         help='teacher metrics JSON, or its work dir')
+    parser.add_argument('--pair-teacher-metrics', default=None,
+                        help='metrics JSON or work dir of the SimCC teacher')
     parser.add_argument('--steps', default=None,
                         help='JSON of tools/analysis/benchmark_steps.py')
     parser.add_argument('--out-dir', default='benchmarks')
     args = parser.parse_args(argv)
     groups = {}
-    for group in ('ikd', 'crd'):
+    for group in ('ikd', 'ikd-bf16-teacher', 'crd', 'dwpose-pair'):
         path = osp.join(args.ablation_dir, f'{group}_results.json')
         if osp.isfile(path):
             with open(path) as f:
@@ -200,13 +237,16 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     if args.steps:
         with open(args.steps) as f:
             steps = json.load(f)
-    rows = accuracy_rows(groups, teacher)
+    pair_teacher = load_teacher_metrics(args.pair_teacher_metrics) \
+        if args.pair_teacher_metrics else None
+    rows = accuracy_rows(groups, teacher, pair_teacher)
     checks = check_targets(rows, steps)
     os.makedirs(args.out_dir, exist_ok=True)
-    result = dict(teacher=teacher, accuracy=rows, steps=steps, targets=checks)
+    result = dict(teacher=teacher, pair_teacher=pair_teacher, accuracy=rows,
+                  steps=steps, targets=checks)
     with open(osp.join(args.out_dir, 'results.json'), 'w') as f:
         json.dump(result, f, indent=2)
-    table = format_markdown(rows, teacher, steps, checks)
+    table = format_markdown(rows, teacher, steps, checks, pair_teacher)
     with open(osp.join(args.out_dir, 'results.md'), 'w') as f:
         f.write(table)
     plot(rows, teacher, osp.join(args.out_dir, 'ap_vs_params.png'))

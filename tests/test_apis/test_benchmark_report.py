@@ -71,3 +71,25 @@ def test_command_writes_json_markdown_and_png(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(['--ablation-dir', str(tmp_path / 'none'), '--teacher-metrics',
               str(teacher)])
+
+
+def test_bf16_and_pair_checks_use_their_own_baselines_and_teacher():
+    groups = dict(GROUPS)
+    groups['ikd-bf16-teacher'] = [
+        result('integral, bf16 teacher', [0.158, 0.160], [0.50, 0.51])]
+    groups['dwpose-pair'] = [
+        result('SimCC student alone', [0.20, 0.20], [0.5, 0.5]),
+        result('DWPoseDistiller (MMPose)', [0.24, 0.26], [0.6, 0.6]),
+        result('mmpose_kd, DWPose losses', [0.25, 0.25], [0.6, 0.6])]
+    rows = {(r['group'], r['method']): r for r in accuracy_rows(
+        groups, TEACHER, pair_teacher={'coco/AP': 0.30, 'PCK': 0.7})}
+    bf16 = rows[('ikd-bf16-teacher', 'integral, bf16 teacher')]
+    assert bf16['ap_gap_closed'] == pytest.approx((0.159 - 0.11) / 0.20)
+    ours = rows[('dwpose-pair', 'mmpose_kd, DWPose losses')]
+    assert ours['ap_gap_closed'] == pytest.approx(0.05 / 0.10)
+    checks = {c['target'].split(':')[0]: c
+              for c in check_targets(list(rows.values()), None)}
+    assert checks['bf16 teacher']['value'] == pytest.approx(0.159 - 0.16)
+    assert checks['bf16 teacher']['met']
+    same = checks['same losses, same pair']
+    assert same['value'] == pytest.approx(0.0) and same['met']
