@@ -83,7 +83,7 @@ def teacher_ckpt_option(config: str, teacher_ckpt: str) -> Optional[str]:
 
 def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
               teacher_ckpt: str, work_root: str,
-              reuse: bool = False) -> List[dict]:
+              reuse: bool = False, flags: Sequence[str] = ()) -> List[dict]:
     """Train every recipe of ``group`` per seed (``reuse``: keep a run
     whose work dir already holds its final checkpoint) and tabulate."""
     rows = []
@@ -105,7 +105,7 @@ def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
             if reuse and epochs is not None and osp.isfile(final):
                 print(f'    reusing {final}', flush=True)
             else:
-                train(config, work_dir, options)
+                train(config, work_dir, options, flags)
             metrics = last_metrics(work_dir)
             aps.append(metrics['coco/AP'])
             pcks.append(metrics.get('PCK', float('nan')))

@@ -33,7 +33,7 @@ TEACHER_EPOCHS = 20
 
 
 def train_teacher(config: str, work_dir: str, epochs: int,
-                  reuse: bool) -> str:
+                  reuse: bool, flags: Sequence[str] = ()) -> str:
     """Train ``config`` (seed 0) unless reusable; return its checkpoint."""
     final = osp.join(work_dir, f'epoch_{epochs}.pth')
     if reuse and osp.isfile(final):
@@ -42,7 +42,7 @@ def train_teacher(config: str, work_dir: str, epochs: int,
     train(osp.join(REPO_ROOT, config), work_dir, [
         'randomness.seed=0', f'train_cfg.max_epochs={epochs}',
         f'train_cfg.val_interval={epochs}'
-    ])
+    ], flags)
     return last_checkpoint(work_dir)
 
 
@@ -54,9 +54,11 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser.add_argument('--groups', nargs='+', default=list(GROUPS),
                         choices=GROUPS)
     parser.add_argument('--device', default='cpu', choices=('cpu', 'cuda'),
-                        help='device of the step-cost comparison')
+                        help='device of the step-cost comparison (trainings '
+                        'use CUDA whenever it is available)')
     parser.add_argument('--amp', action='store_true',
-                        help='AMP in the step-cost comparison (CUDA)')
+                        help='AMP in every training and in the step-cost '
+                        'comparison (CUDA)')
     parser.add_argument('--step-rounds', type=int, default=30)
     parser.add_argument('--skip-steps', action='store_true')
     parser.add_argument('--reuse', action='store_true',
@@ -66,6 +68,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser.add_argument('--out-dir', default=osp.join(REPO_ROOT,
                                                       'benchmarks'))
     args = parser.parse_args(argv)
+    if args.amp and args.device != 'cuda':
+        parser.error('--amp needs --device cuda')
+    flags = ['--amp'] if args.amp else []
     if len(args.seeds) < 2:
         parser.error('use at least 2 seeds (mean and spread)')
     epochs = max(1, round(STUDENT_EPOCHS * args.scale))
@@ -82,12 +87,13 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         stem = osp.splitext(osp.basename(config))[0]
         teachers[config] = train_teacher(
             config, osp.join(work_dir, 'teachers', stem), teacher_epochs,
-            args.reuse)
+            args.reuse, flags)
     for group in args.groups:
         stage(f'group {group} ({epochs} epochs, seeds {args.seeds})')
         rows = ablation.run_group(group, args.seeds, epochs,
                                   teachers[ablation.TEACHERS[group]],
-                                  osp.join(work_dir, 'ablation'), args.reuse)
+                                  osp.join(work_dir, 'ablation'), args.reuse,
+                                  flags)
         ablation.save_results(rows, osp.join(work_dir, 'ablation'), group)
     steps_file = None
     if not args.skip_steps:

@@ -69,12 +69,14 @@ def count_params(config: str, teacher_ckpt: Optional[str] = None) -> int:
     return sum(p.numel() for p in student.parameters())
 
 
-def train(config: str, work_dir: str, options: List[str]) -> float:
-    """Run ``tools/train.py`` on ``config``; return its wall time."""
+def train(config: str, work_dir: str, options: List[str],
+          flags: Sequence[str] = ()) -> float:
+    """Run ``tools/train.py`` on ``config`` (plus ``flags``, e.g.
+    ``--amp``); return its wall time."""
     command = [
         sys.executable,
         osp.join(REPO_ROOT, 'tools', 'train.py'), config, '--work-dir',
-        work_dir
+        work_dir, *flags
     ]
     if options:
         command += ['--cfg-options'] + options

@@ -13,8 +13,9 @@ from mmpose_kd.apis import ablation, benchmark
 
 
 def fake_train(calls):
-    def train(config, work_dir, options):
+    def train(config, work_dir, options, flags=()):
         calls.append((osp.basename(config), work_dir, list(options)))
+        assert list(flags) == []  # --amp only with --device cuda
         epochs = int(next(o.split('=')[1] for o in options
                           if o.startswith('train_cfg.max_epochs=')))
         seed = int(next(o.split('=')[1] for o in options
@@ -78,3 +79,5 @@ def test_driver_trains_teachers_first_then_groups_and_reports(
         '--scale', '0.25', '--groups', 'ikd', '--skip-steps', '--reuse',
         '--work-dir', str(tmp_path / 'work'), '--out-dir', out_dir])
     assert calls == []
+    with pytest.raises(SystemExit):  # AMP needs CUDA
+        benchmark.main(['--amp', '--skip-steps'])
