@@ -12,7 +12,7 @@ import os.path as osp
 import statistics
 from typing import Dict, List, Optional, Sequence
 
-from .quickstart import REPO_ROOT, count_params, last_metrics, train
+from .quickstart import REPO_ROOT, last_metrics, model_costs, train
 
 GROUPS: Dict[str, List[tuple]] = {
     'ikd': [
@@ -113,7 +113,7 @@ def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
                   flush=True)
         rows.append(dict(
             method=name, config=osp.relpath(config, REPO_ROOT),
-            params=count_params(config), aps=aps,
+            **model_costs(config), aps=aps,
             mean=statistics.mean(aps),
             spread=(max(aps) - min(aps)) / 2, pcks=pcks,
             pck_mean=statistics.mean(pcks),

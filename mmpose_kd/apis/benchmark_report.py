@@ -52,6 +52,8 @@ def accuracy_rows(groups: Dict[str, List[dict]],
         for result in results:
             row = dict(group=group, method=result['method'],
                        config=result['config'], params=result['params'],
+                       train_params=result.get('train_params'),
+                       flops=result.get('flops'),
                        ap=result['mean'], ap_spread=result['spread'],
                        pck=result.get('pck_mean'),
                        pck_spread=result.get('pck_spread'),
@@ -134,12 +136,17 @@ def format_markdown(rows: List[dict], teacher: Dict[str, float],
                  f'{num(pair_teacher.get("coco/AP"))}, PCK@0.1 '
                  f'{num(pair_teacher.get("PCK"))}' if pair_teacher else '')
              + '.', '',
-             '| group | method | deployed params (M) | AP (+/-) | '
-             'AP gap closed | PCK@0.1 (+/-) | PCK gap closed | seeds |',
-             '|---|---|---|---|---|---|---|---|']
+             '| group | method | deployed params (M) | train-time params (M) '
+             '| deployed MFLOPs | AP (+/-) | AP gap closed | PCK@0.1 (+/-) | '
+             'PCK gap closed | seeds |',
+             '|---|---|---|---|---|---|---|---|---|---|']
     for r in rows:
+        train_params = None if r.get('train_params') is None \
+            else r['train_params'] / 1e6
+        flops = None if r.get('flops') is None else r['flops'] / 1e6
         lines.append(
             f'| {r["group"]} | {r["method"]} | {r["params"] / 1e6:.3f} | '
+            f'{num(train_params, "{:.3f}")} | {num(flops, "{:.1f}")} | '
             f'{num(r["ap"])} ({num(r["ap_spread"])}) | '
             f'{num(r.get("ap_gap_closed"), "{:.0%}")} | '
             f'{num(r["pck"])} ({num(r["pck_spread"])}) | '

@@ -50,23 +50,36 @@ def last_checkpoint(work_dir: str) -> str:
         return f.read().strip()
 
 
-def count_params(config: str, teacher_ckpt: Optional[str] = None) -> int:
-    """Parameters of the deployed model of ``config`` (the student)."""
+def model_costs(config: str) -> Dict[str, int]:
+    """Sizes of ``config``'s models: ``params`` and ``flops`` (multiply-adds
+    at the configured input size) of the deployed student (an OCD head
+    reduced to its regression branch), and ``train_params``, everything
+    the optimizer trains (student, connectors, training-only branches)."""
     import mmpose_kd  # noqa: F401
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmpose_kd.registry import MODELS
+    from .complexity import count_flops, exported_student, input_shape
     init_default_scope('mmpose')
     cfg = Config.fromfile(config)
-    if 'teacher_ckpt' in cfg.model:
-        cfg.model.teacher_ckpt = None
+    for key in ('teacher_ckpt', 'teacher_pretrained'):
+        if key in cfg.model:
+            cfg.model[key] = None
     model = MODELS.build(cfg.model)
     student = getattr(model, 'student', model)
     from mmpose_kd.models.heads import CrossRepresentationHead
     if isinstance(getattr(student, 'head', None), CrossRepresentationHead):
-        from .complexity import exported_student  # OCD: regression branch
-        student = exported_student(cfg, model)
-    return sum(p.numel() for p in student.parameters())
+        student = exported_student(cfg, model)  # OCD: regression branch
+    return dict(
+        params=sum(p.numel() for p in student.parameters()),
+        train_params=sum(p.numel() for p in model.parameters()
+                         if p.requires_grad),
+        flops=count_flops(student.eval(), input_shape(cfg, student)))
+
+
+def count_params(config: str, teacher_ckpt: Optional[str] = None) -> int:
+    """Parameters of the deployed model of ``config`` (the student)."""
+    return model_costs(config)['params']
 
 
 def train(config: str, work_dir: str, options: List[str],

@@ -39,7 +39,8 @@ def test_driver_trains_teachers_first_then_groups_and_reports(
     calls = []
     monkeypatch.setattr(benchmark, 'train', fake_train(calls))
     monkeypatch.setattr(ablation, 'train', fake_train(calls))
-    monkeypatch.setattr(ablation, 'count_params', lambda config: 1_000_000)
+    monkeypatch.setattr(ablation, 'model_costs', lambda config: dict(
+        params=1_000_000, train_params=1_200_000, flops=10_000_000))
     out_dir = str(tmp_path / 'out')
     result = benchmark.main([
         '--scale', '0.25', '--groups', 'ikd', 'dwpose-pair', '--skip-steps',
@@ -69,6 +70,7 @@ def test_driver_trains_teachers_first_then_groups_and_reports(
     rows = {(r['group'], r['method']): r for r in result['accuracy']}
     assert rows[('ikd', 'integral (all three)')]['ap'] == \
         pytest.approx(0.155)
+    assert rows[('ikd', 'integral (all three)')]['train_params'] == 1_200_000
     for name in ('results.json', 'results.md', 'ap_vs_params.png'):
         assert osp.isfile(osp.join(out_dir, name))
     assert '[' in capsys.readouterr().out  # progress lines

@@ -64,8 +64,8 @@ def test_command_writes_json_markdown_and_png(tmp_path, capsys):
     saved = json.loads((out / 'results.json').read_text())
     assert len(saved['accuracy']) == 5 and saved['steps'] is None
     table = (out / 'results.md').read_text()
-    assert '| crd | TCD (teacher-aided) | 1.000 | 0.2100 (0.0100) | 68% |' \
-        in table
+    assert ('| crd | TCD (teacher-aided) | 1.000 | - | - | 0.2100 (0.0100) | '
+            '68% |') in table
     assert '**no**' in table  # the OCD target is reported as missed
     assert (out / 'ap_vs_params.png').stat().st_size > 10_000
     with pytest.raises(SystemExit):
