@@ -14,10 +14,11 @@ cuda --amp]`` runs, in one invocation on the same data, seeds and budget:
 4. the report (:mod:`mmpose_kd.apis.benchmark_report`): JSON, Markdown and
    PNG under ``--out-dir``.
 
-``--scale 1`` (8 student epochs, 20 teacher epochs) is sized to finish in
-about 30 minutes on 2 CPU cores; the README's table used ``--scale 3``
-(25 / 50 epochs, the ablation runs' budget). Each step prints its progress
-and the elapsed time.
+``--scale 1`` (8 student epochs, 20 teacher epochs) is sized for about 30
+minutes on 2 idle CPU cores - an estimate from the per-epoch times of the
+25-epoch runs, not an end-to-end timing. The README's tables used the
+ablation runs' budget (25 student / 50 teacher epochs, ``--scale 3``
+rounds to 24 / 60). Each stage prints the elapsed time.
 """
 import argparse
 import os.path as osp
