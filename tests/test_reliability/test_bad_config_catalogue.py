@@ -6,7 +6,6 @@ must name the field or file at fault, and no training step may have
 happened: no checkpoint in the work dir and the student's weights unchanged.
 """
 import copy
-import os.path as osp
 
 import pytest
 import torch
@@ -173,4 +172,3 @@ def test_mistake_is_refused_before_training(edit, error, match,
 def test_catalogue_is_large_and_distinct():
     names = [entry[0] for entry in CATALOGUE]
     assert len(set(names)) == len(names) >= 15
-    assert osp.basename(__file__).startswith('test_')
