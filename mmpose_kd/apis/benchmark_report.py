@@ -102,10 +102,15 @@ def check_targets(rows: List[dict], steps: Optional[dict]) -> List[dict]:
     ours_pair = by_method.get(('dwpose-pair', 'mmpose_kd, DWPose losses'))
     theirs_pair = by_method.get(('dwpose-pair', 'DWPoseDistiller (MMPose)'))
     if ours_pair and theirs_pair:
-        delta = ours_pair['ap'] - theirs_pair['ap']
-        add('same losses, same pair: AP of mmpose_kd - AP of '
-            'DWPoseDistiller (>= -spread)', delta,
-            delta >= -max(ours_pair['ap_spread'], theirs_pair['ap_spread']))
+        for metric in ('ap', 'pck'):
+            if ours_pair[metric] is None or theirs_pair[metric] is None:
+                continue
+            delta = ours_pair[metric] - theirs_pair[metric]
+            spread = max(ours_pair[f'{metric}_spread'],
+                         theirs_pair[f'{metric}_spread'])
+            add(f'same losses, same pair: {metric.upper()} of mmpose_kd - '
+                f'{metric.upper()} of DWPoseDistiller (>= -spread)', delta,
+                delta >= -spread)
     if steps:
         ours = steps['steps'].get('ours', {})
         if 'kd_ratio' in ours:

@@ -87,9 +87,13 @@ def test_bf16_and_pair_checks_use_their_own_baselines_and_teacher():
     assert bf16['ap_gap_closed'] == pytest.approx((0.159 - 0.11) / 0.20)
     ours = rows[('dwpose-pair', 'mmpose_kd, DWPose losses')]
     assert ours['ap_gap_closed'] == pytest.approx(0.05 / 0.10)
-    checks = {c['target'].split(':')[0]: c
+    checks = {c['target'].split(' of mmpose_kd')[0]: c
               for c in check_targets(list(rows.values()), None)}
-    assert checks['bf16 teacher']['value'] == pytest.approx(0.159 - 0.16)
-    assert checks['bf16 teacher']['met']
-    same = checks['same losses, same pair']
+    bf16_check = next(v for k, v in checks.items()
+                      if k.startswith('bf16 teacher'))
+    assert bf16_check['value'] == pytest.approx(0.159 - 0.16)
+    assert bf16_check['met']
+    same = checks['same losses, same pair: AP']
     assert same['value'] == pytest.approx(0.0) and same['met']
+    assert checks['same losses, same pair: PCK']['value'] == \
+        pytest.approx(0.0)
