@@ -64,11 +64,6 @@ TEACHERS = {
 }
 
 
-def is_distiller(config: str) -> bool:
-    from mmengine.config import Config
-    return 'teacher' in Config.fromfile(config).model
-
-
 def teacher_ckpt_option(config: str, teacher_ckpt: str) -> Optional[str]:
     """The ``--cfg-options`` item giving ``config``'s distiller its
     teacher checkpoint (MMPose's DWPoseDistiller names it differently)."""

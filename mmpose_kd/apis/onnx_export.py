@@ -41,23 +41,20 @@ def _output_names(outputs) -> List[str]:
     return ['output']
 
 
-def input_size(model: nn.Module) -> Sequence[int]:
-    """``(w, h)`` the model's test pipeline crops to."""
-    for transform in model.cfg.test_dataloader.dataset.pipeline:
-        if 'input_size' in transform:
-            return tuple(transform['input_size'])
-    codec = getattr(model.head, 'decoder', None)
-    if codec is not None and hasattr(codec, 'input_size'):
-        return tuple(codec.input_size)
-    raise ValueError('cannot find `input_size` in the test pipeline of the '
-                     'model config; pass --input-size W H.')
-
-
 def export_onnx(model: nn.Module, out_file: str, opset: int = 17,
                 size: Optional[Sequence[int]] = None,
                 dynamic_batch: bool = True) -> str:
     """Write ``model``'s network to ``out_file`` (atomically); return it."""
-    width, height = size or input_size(model)
+    if size is None:
+        from .complexity import input_shape
+        try:
+            _, height, width = input_shape(model.cfg, model)
+        except ValueError:
+            raise ValueError('cannot find the input size in the model config '
+                             '(no head codec, `codec` or TopdownAffine); pass '
+                             '--input-size W H.') from None
+    else:
+        width, height = size
     model = model.eval()
     dummy = torch.zeros(1, 3, height, width)
     network = _NetworkOnly(model).eval()
@@ -93,25 +90,12 @@ def onnx_inference_topdown(session, model: nn.Module,
     """``inference_topdown`` with the network run by an onnxruntime session
     (``session`` may also be the ``.onnx`` path). ``model`` (built by
     ``init_model``) supplies the pipeline, preprocessing and decoding."""
-    from mmengine.dataset import Compose, pseudo_collate
+    from mmpose_kd.utils import topdown_batch
     if isinstance(session, str):
         session = _session(session)
-    pipeline = Compose(model.cfg.test_dataloader.dataset.pipeline)
-    if bboxes is None:
-        if isinstance(img, str):
-            from mmcv import imread
-            h, w = imread(img).shape[:2]
-        else:
-            h, w = img.shape[:2]
-        bboxes = np.array([[0, 0, w, h]], dtype=np.float32)
-    data_list = []
-    for bbox in np.asarray(bboxes, dtype=np.float32).reshape(-1, 4):
-        info = dict(img_path=img) if isinstance(img, str) else dict(img=img)
-        info['bbox'] = bbox[None]
-        info['bbox_score'] = np.ones(1, dtype=np.float32)
-        info.update(model.dataset_meta)
-        data_list.append(pipeline(info))
-    data = model.data_preprocessor(pseudo_collate(data_list), False)
+    batch = topdown_batch(model.cfg.test_dataloader.dataset.pipeline,
+                          model.dataset_meta, img, bboxes)
+    data = model.data_preprocessor(batch, False)
     outputs = session.run(None, {INPUT_NAME: data['inputs'].numpy()})
     outputs = [torch.from_numpy(o) for o in outputs]
     outputs = outputs[0] if len(outputs) == 1 else tuple(outputs)

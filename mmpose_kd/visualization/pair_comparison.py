@@ -18,6 +18,7 @@ from torch import Tensor
 
 from mmpose_kd.functional import (normalized_to_heatmap_coords,
                                   render_gaussian_heatmaps)
+from mmpose_kd.utils import topdown_batch
 
 
 def head_heatmaps(outputs, heatmap_size: Sequence[int],
@@ -68,17 +69,12 @@ def compare_teacher_student(distiller, pipeline_cfg, dataset_meta: dict,
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     from mmcv import imread
-    from mmengine.dataset import Compose, pseudo_collate
 
     if not osp.isfile(image):
         raise FileNotFoundError(f'image {image!r} does not exist')
     rgb = imread(image, channel_order='rgb')
-    if bbox is None:
-        bbox = [0, 0, rgb.shape[1], rgb.shape[0]]
-    info = dict(img_path=image, bbox=np.array([bbox], dtype=np.float32),
-                bbox_score=np.ones(1, dtype=np.float32))
-    info.update(dataset_meta)
-    batch = pseudo_collate([Compose(pipeline_cfg)(info)])
+    batch = topdown_batch(pipeline_cfg, dataset_meta, image,
+                          None if bbox is None else np.array([bbox]))
     distiller.eval()
     runs = {'teacher': _run(distiller.teacher, batch),
             'student': _run(distiller.student, batch)}

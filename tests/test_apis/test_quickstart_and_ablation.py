@@ -14,10 +14,15 @@ def test_every_listed_recipe_exists_and_distillers_are_recognised():
             path = osp.join(quickstart.REPO_ROOT, config)
             assert osp.isfile(path), path
     root = quickstart.REPO_ROOT
-    assert ablation.is_distiller(osp.join(
-        root, 'configs/quickstart', quickstart.DISTILLED))
-    assert not ablation.is_distiller(osp.join(
-        root, 'configs/quickstart', quickstart.STUDENT))
+    assert ablation.teacher_ckpt_option(osp.join(
+        root, 'configs/quickstart', quickstart.DISTILLED),
+        'T.pth') == 'model.teacher_ckpt=T.pth'
+    assert ablation.teacher_ckpt_option(osp.join(
+        root, 'configs/quickstart', quickstart.STUDENT), 'T.pth') is None
+    assert ablation.teacher_ckpt_option(osp.join(
+        root, 'configs/benchmark',
+        'dwpose_simcc-res18-w32_simcc-res18-w16_synthetic-64x48.py'),
+        'T.pth') == 'model.teacher_pretrained=T.pth'  # MMPose's own key
     for name in (quickstart.TEACHER, quickstart.STUDENT,
                  quickstart.DISTILLED):
         assert osp.isfile(osp.join(root, quickstart.QUICKSTART, name))

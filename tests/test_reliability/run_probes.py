@@ -11,9 +11,35 @@ import os.path as osp
 import signal
 
 import torch
+from mmengine.config import Config
 from mmengine.dist import all_reduce, get_rank, get_world_size
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
+
+#: Put on a tool subprocess's PYTHONPATH so ``custom_imports`` finds us.
+PROBES_DIR = osp.dirname(osp.abspath(__file__))
+
+
+def dump_probe_config(cfg: dict, path: str) -> str:
+    """Write a runner config for a ``tools/train.py`` subprocess: the work
+    dir comes from the command line, settings are deterministic, and these
+    probes are importable by the run."""
+    cfg = dict(cfg)
+    cfg.pop('work_dir', None)
+    cfg['randomness'] = dict(seed=0, deterministic=True)
+    cfg['custom_imports'] = dict(imports=['mmpose_kd', 'run_probes'])
+    cfg['log_level'] = 'INFO'
+    Config(cfg).dump(path)
+    return path
+
+
+def state_digest(state_dict) -> str:
+    """sha256 over a state dict's sorted keys and tensor bytes."""
+    digest = hashlib.sha256()
+    for key, value in sorted(state_dict.items()):
+        digest.update(key.encode())
+        digest.update(value.detach().cpu().numpy().tobytes())
+    return digest.hexdigest()
 
 
 @HOOKS.register_module(force=True)
@@ -55,11 +81,7 @@ class TeacherFingerprintHook(Hook):
 
     def after_train(self, runner):
         model = getattr(runner.model, 'module', runner.model)
-        digest = hashlib.sha256()
-        for key, value in sorted(model.teacher.state_dict().items()):
-            digest.update(key.encode())
-            digest.update(value.detach().cpu().numpy().tobytes())
         path = osp.join(runner.work_dir,
                         f'teacher_rank{get_rank()}of{get_world_size()}.sha256')
         with open(path, 'w') as f:
-            f.write(digest.hexdigest())
+            f.write(state_digest(model.teacher.state_dict()))

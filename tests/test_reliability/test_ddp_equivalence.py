@@ -11,26 +11,24 @@ within 1e-6; the teacher hash is identical on every rank and equals the
 checkpoint's.
 """
 import glob
-import hashlib
 import json
 import os.path as osp
 import sys
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmpose_kd.registry import MODELS
 from mmpose_kd.utils import safe_load_checkpoint
+from tests.test_reliability.run_probes import (PROBES_DIR, dump_probe_config,
+                                               state_digest)
 from tests.test_tools.tool_runs import (REPO_ROOT, free_port, logged_aps,
                                         run_checked, tool_env)
-from tests.tiny_models import (HEATMAP_CODEC, REGRESSION_CODEC,
-                               coco_tiny_runner_cfg, heatmap_model,
-                               regression_model)
+from tests.tiny_models import (REGRESSION_CODEC, coco_tiny_runner_cfg,
+                               heatmap_model, regression_model)
 
 pytestmark = pytest.mark.slow
-PROBES_DIR = osp.dirname(osp.abspath(__file__))
 
 
 def group_norm_student():
@@ -57,22 +55,9 @@ def write_config(data_dir, path, teacher_ckpt, batch_size):
         batch_size=batch_size,
         custom_hooks=[dict(type='GlobalLossRecorderHook'),
                       dict(type='TeacherFingerprintHook')])
-    cfg.pop('work_dir')
     cfg['train_cfg']['val_interval'] = 2
-    cfg['randomness'] = dict(seed=0, deterministic=True)
-    cfg['custom_imports'] = dict(imports=['mmpose_kd', 'run_probes'])
     cfg['env_cfg'] = dict(dist_cfg=dict(backend='nccl'))
-    cfg['log_level'] = 'INFO'
-    Config(cfg).dump(path)
-    return path
-
-
-def state_hash(state_dict):
-    digest = hashlib.sha256()
-    for key, value in sorted(state_dict.items()):
-        digest.update(key.encode())
-        digest.update(value.detach().cpu().numpy().tobytes())
-    return digest.hexdigest()
+    return dump_probe_config(cfg, path)
 
 
 def read_losses(work_dir):
@@ -103,7 +88,7 @@ def test_two_gloo_processes_match_one_process(coco_tiny_dir, tmp_path):
     assert 'Distributed training: True' in dist_out
 
     # the teacher: the checkpoint's weights, identical on every rank
-    expected = state_hash(teacher.state_dict())
+    expected = state_digest(teacher.state_dict())
     hashes = {osp.basename(p): open(p).read() for p in
               glob.glob(osp.join(dist_dir, 'teacher_rank*of2.sha256'))}
     assert len(hashes) == 2 and set(hashes.values()) == {expected}

@@ -16,9 +16,9 @@ import sys
 
 import pytest
 import torch
-from mmengine.config import Config
 
 from mmpose_kd.utils import safe_load_checkpoint
+from tests.test_reliability.run_probes import PROBES_DIR, dump_probe_config
 from tests.test_tools.tool_runs import REPO_ROOT, run_checked, tool_env
 from tests.tiny_models import HEATMAP_CODEC, coco_tiny_runner_cfg, heatmap_model
 
@@ -46,22 +46,15 @@ def write_config(data_dir, path, kill_at=None):
         hooks.append(dict(type='KillAtIterHook', iteration=kill_at))
     cfg = coco_tiny_runner_cfg(model, HEATMAP_CODEC, data_dir, '',
                                max_epochs=3, custom_hooks=hooks)
-    cfg.pop('work_dir')
     cfg['train_cfg']['val_interval'] = 100
     cfg['default_hooks']['checkpoint'] = dict(
         type='mmpose_kd.SafeCheckpointHook', interval=1, max_keep_ckpts=1)
-    cfg['randomness'] = dict(seed=0, deterministic=True)
-    cfg['custom_imports'] = dict(imports=[
-        'mmpose_kd', 'run_probes'])
-    cfg['log_level'] = 'INFO'
-    Config(cfg).dump(path)
-    return path
+    return dump_probe_config(cfg, path)
 
 
 def train(config, work_dir, *extra, check=True):
     cmd = [sys.executable, TRAIN, config, '--work-dir', work_dir, *extra]
-    env = tool_env(pythonpath=osp.dirname(osp.abspath(__file__)),
-                   CUDA_VISIBLE_DEVICES='',
+    env = tool_env(pythonpath=PROBES_DIR, CUDA_VISIBLE_DEVICES='',
                    OMP_NUM_THREADS='1')
     if check:
         return run_checked(cmd, cwd=REPO_ROOT, env=env)
