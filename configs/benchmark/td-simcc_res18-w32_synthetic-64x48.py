@@ -1,31 +1,18 @@
-# Benchmark pair, teacher: ResNet-18 (half width, as the quick-start teacher)
-# with MMPose's RTMCC (SimCC) head on the default data - the kind of pair MMPose's DWPoseDistiller
-# supports, so it can run next to mmpose_kd on the same models. The last
-# stage keeps its resolution (stride 16): a 4x3 map for the 64x48 input.
-_base_ = [
-    '../_base_/default_runtime.py', '../_base_/datasets/synthetic_coco.py',
-    '../_base_/schedules/cpu_short.py'
-]
+# Benchmark pair, teacher: the quick-start teacher's ResNet-18 (half width,
+# stride 16: a 4x3 map for the 64x48 input) with MMPose's RTMCC (SimCC) head
+# on the default data - the kind of pair MMPose's DWPoseDistiller supports,
+# so it can run next to mmpose_kd on the same models.
+_base_ = ['../quickstart/td-hm_res18-w32_synthetic-64x48.py']
 
 # RTMPose's SimCC codec scaled from 256x192 to 64x48 (sigma / 4).
 codec = dict(
     type='SimCCLabel', input_size=(48, 64), sigma=(1.225, 1.415),
     simcc_split_ratio=2.0, normalize=False, use_dark=False)
 
+# The quick-start teacher's preprocessing and backbone, an RTMCC head.
 model = dict(
-    type='TopdownPoseEstimator',
-    data_preprocessor=dict(
-        type='PoseDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        base_channels=32,
-        stem_channels=32,
-        strides=(1, 2, 2, 1)),
     head=dict(
+        _delete_=True,
         type='RTMCCHead',
         in_channels=256,
         out_channels=17,
@@ -48,7 +35,7 @@ model = dict(
             beta=10.,
             label_softmax=True),
         decoder=codec),
-    test_cfg=dict(flip_test=True))
+    test_cfg=dict(_delete_=True, flip_test=True))
 
 train_pipeline = [
     dict(type='LoadImage'),
