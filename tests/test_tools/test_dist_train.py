@@ -44,3 +44,20 @@ def test_two_process_cpu_training(tmp_path, coco_tiny_cfg_options):
     assert all(not k.startswith('module.') for k in checkpoint['state_dict'])
     aps = logged_aps(output)  # rank 0 logs the gathered CocoMetric once
     assert len(aps) == 1 and 0.0 <= aps[0] <= 1.0
+
+    # tools/dist_test.sh (the same launcher) evaluates that checkpoint on
+    # two ranks and gathers one metric
+    test_output = run_checked([
+        'bash',
+        osp.join(REPO_ROOT, 'tools', 'dist_test.sh'), TINY_CONFIG,
+        osp.join(work_dir, 'epoch_1.pth'), '2', '--work-dir',
+        str(tmp_path / 'test_dir'), '--cfg-options', *coco_tiny_cfg_options
+    ],
+                              cwd=str(tmp_path),
+                              env=tool_env(
+                                  PYTHON=sys.executable,
+                                  PORT=str(free_port()),
+                                  CUDA_VISIBLE_DEVICES='',
+                                  OMP_NUM_THREADS='1'))
+    assert 'Distributed training: True' in test_output
+    assert logged_aps(test_output) == pytest.approx(aps)
