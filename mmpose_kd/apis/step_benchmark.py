@@ -13,9 +13,19 @@ median wall time of:
   (``FeatureDistillLoss`` with a 1x1 conv on the last backbone stage +
   ``SimCCLogitDistillLoss``), and ``ours_bf16`` / ``ours_channels_last``
   with the cheaper-teacher options;
-- ``dwpose``: MMPose's ``DWPoseDistiller`` (``FeaLoss`` + ``KDLoss``).
+- ``dwpose``: MMPose's ``DWPoseDistiller`` (``FeaLoss`` + ``KDLoss``);
+- the ablation of ``ours``: ``ours_logit_only`` (the distiller with the
+  SimCC logit loss only: no connector, so its KD ratio is the wrapper's own
+  overhead) and ``connector`` (the feature loss alone - 1x1 conv forward,
+  MSE, backward into the student feature, AdamW update - on tensors of the
+  last stage's shapes: the compute the feature term adds).
 
-Ratios: ``kd_ratio = step / (student + teacher_fwd)`` and ``ours / dwpose``.
+Ratios: ``kd_ratio = step / (student + teacher_fwd)`` (ratio of medians, the
+issue's definition), ``kd_ratio_paired`` (median over rounds of each round's
+own ratio, with the 2.5-97.5% range of a bootstrap of that median: rounds
+are interleaved, so a slow round slows all its steps and cancels out),
+``kd_ratio_without_connector = (ours - connector) / (student +
+teacher_fwd)`` and ``ours / dwpose``.
 Peak memory: CUDA's max allocated per step on a GPU; on CPU each method runs
 alone in a subprocess and its peak RSS is reported. The command line
 (:func:`main`) is ``tools/analysis/benchmark.py``.
@@ -38,8 +48,12 @@ import numpy as np
 import torch
 
 METHODS = ('student', 'teacher_fwd', 'teacher_fwd_train_bn', 'ours',
-           'ours_bf16', 'ours_channels_last', 'dwpose')
-STEP_METHODS = ('ours', 'ours_bf16', 'ours_channels_last', 'dwpose')
+           'ours_bf16', 'ours_channels_last', 'dwpose', 'ours_logit_only',
+           'connector')
+STEP_METHODS = ('ours', 'ours_bf16', 'ours_channels_last', 'dwpose',
+                'ours_logit_only')
+#: Variants that make the teacher cheaper (the issue's "below the limit").
+CHEAP_TEACHER_METHODS = ('ours_bf16', 'ours_channels_last')
 ALPHA_FEA = 7e-5  # DWPose's FeaLoss weight
 LOGIT_WEIGHT = 0.1  # DWPose's KDLoss weight
 
@@ -95,22 +109,26 @@ def synthetic_batch(batch_size: int, width: int, height: int,
     return dict(inputs=inputs, data_samples=samples)
 
 
-def our_distiller_cfg(teacher: dict, student: dict, width: int, height: int,
-                      **options) -> dict:
+def feature_loss_cfg(width: int, height: int) -> dict:
+    """DWPose's feature term: 1x1 conv 512 -> 2048 on the last stage."""
     feature_size = 2048 * -(-width // 32) * -(-height // 32)
     return dict(
-        type='mmpose_kd.PoseDistiller', student=student, teacher=teacher,
-        distill_losses=dict(
-            loss_fea=dict(
-                type='mmpose_kd.FeatureDistillLoss',
-                student_input='backbone', teacher_input='backbone',
-                connector=dict(type='mmpose_kd.ConvConnector',
-                               in_channels=512, out_channels=2048),
-                # FeaLoss sums over C*H*W, ours averages: same strength
-                loss_weight=ALPHA_FEA * feature_size),
-            loss_logit=dict(type='mmpose_kd.SimCCLogitDistillLoss',
-                            beta=10.0, loss_weight=LOGIT_WEIGHT)),
-        **options)
+        type='mmpose_kd.FeatureDistillLoss',
+        student_input='backbone', teacher_input='backbone',
+        connector=dict(type='mmpose_kd.ConvConnector', in_channels=512,
+                       out_channels=2048),
+        # FeaLoss sums over C*H*W, ours averages: same strength
+        loss_weight=ALPHA_FEA * feature_size)
+
+
+def our_distiller_cfg(teacher: dict, student: dict, width: int, height: int,
+                      feature: bool = True, **options) -> dict:
+    losses = dict(loss_fea=feature_loss_cfg(width, height)) if feature \
+        else {}
+    losses['loss_logit'] = dict(type='mmpose_kd.SimCCLogitDistillLoss',
+                                beta=10.0, loss_weight=LOGIT_WEIGHT)
+    return dict(type='mmpose_kd.PoseDistiller', student=student,
+                teacher=teacher, distill_losses=losses, **options)
 
 
 def dwpose_cfg(teacher: dict, student: dict, workdir: str) -> dict:
@@ -185,7 +203,8 @@ class Bench:
         variants = dict(ours={}, ours_bf16=dict(
             teacher_dtype='float16' if self.device.type == 'cuda' and amp
             else 'bfloat16'), ours_channels_last=dict(
-                teacher_channels_last=True))
+                teacher_channels_last=True), ours_logit_only=dict(
+                    feature=False))
         for name, options in variants.items():
             if name in wanted:
                 distiller = MODELS.build(our_distiller_cfg(
@@ -198,6 +217,8 @@ class Bench:
                 teacher_cfg, student_cfg, self._tmp.name)))
             dwpose.to(self.device).train()
             self._add_train_step('dwpose', dwpose, optim(dwpose))
+        if 'connector' in wanted:
+            self._add_connector_step(width, height, batch_size, optim, amp)
 
     def _autocast(self, amp):
         if amp and self.device.type == 'cuda':
@@ -210,6 +231,28 @@ class Bench:
         def step(model=model, optim_wrapper=optim_wrapper):
             return model.train_step(copy.copy(self.data), optim_wrapper)
         self.steps[name] = step
+
+    def _add_connector_step(self, width, height, batch_size, optim, amp):
+        """The feature term alone: what it adds to the student's step."""
+        from mmpose.registry import MODELS
+        cfg = feature_loss_cfg(width, height)
+        del cfg['student_input'], cfg['teacher_input']  # taps: distiller's
+        loss = MODELS.build(cfg).to(self.device)
+        size = (-(-height // 32), -(-width // 32))
+        student_feat = torch.randn(batch_size, 512, *size,
+                                   device=self.device, requires_grad=True)
+        teacher_feat = torch.randn(batch_size, 2048, *size,
+                                   device=self.device)
+        optim_wrapper = optim(loss)
+        self.models['connector'] = loss
+
+        def step():
+            with optim_wrapper.optim_context(loss), self._autocast(amp):
+                value = loss(student_feat, teacher_feat)
+            # backward reaches the student feature, as in the real graph
+            optim_wrapper.update_params(value)
+            student_feat.grad = None
+        self.steps['connector'] = step
 
     def run(self, name: str) -> float:
         """Seconds of one call of step ``name`` (synchronised on CUDA)."""
@@ -282,6 +325,18 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def paired_ratio(step: Sequence[float], reference: Sequence[float],
+                 resamples: int = 2000, seed: int = 0) -> dict:
+    """Median of the per-round ratios ``step[i] / reference[i]`` and the
+    2.5-97.5 percentiles of its bootstrap distribution."""
+    ratios = np.asarray(step) / np.asarray(reference)
+    rng = np.random.default_rng(seed)
+    boot = np.median(rng.choice(ratios, (resamples, len(ratios))), axis=1)
+    low, high = np.percentile(boot, [2.5, 97.5])
+    return dict(median=float(np.median(ratios)), low=float(low),
+                high=float(high))
+
+
 def summarize(times: Dict[str, List[float]]) -> Dict[str, dict]:
     medians = {k: statistics.median(v) for k, v in times.items()}
     rows = {}
@@ -292,6 +347,13 @@ def summarize(times: Dict[str, List[float]]) -> Dict[str, dict]:
         if name in STEP_METHODS and 'student' in medians:
             reference = medians['student'] + medians['teacher_fwd']
             row['kd_ratio'] = median / reference
+            paired = paired_ratio(times[name], np.add(
+                times['student'], times['teacher_fwd']))
+            row['kd_ratio_paired'] = paired['median']
+            row['kd_ratio_paired_ci'] = [paired['low'], paired['high']]
+            if name == 'ours' and 'connector' in medians:
+                row['kd_ratio_without_connector'] = (
+                    median - medians['connector']) / reference
             if name == 'dwpose' and 'teacher_fwd_train_bn' in medians:
                 row['kd_ratio_vs_train_bn_teacher'] = median / (
                     medians['student'] + medians['teacher_fwd_train_bn'])
@@ -301,21 +363,36 @@ def summarize(times: Dict[str, List[float]]) -> Dict[str, dict]:
     return rows
 
 
+def paired_cell(row: dict) -> str:
+    """``'ratio (low-high)'`` of the paired KD ratio, or ``'-'``."""
+    if row.get('kd_ratio_paired') is None:
+        return '-'
+    low, high = row['kd_ratio_paired_ci']
+    return f'{row["kd_ratio_paired"]:.3f} ({low:.3f}-{high:.3f})'
+
+
 def format_table(rows: Dict[str, dict], setting: dict) -> str:
     lines = [
         f'{setting["height"]}x{setting["width"]}, batch {setting["batch"]}, '
         f'{setting["device"]}{" + AMP" if setting["amp"] else ""}, '
         f'{setting["threads"]} threads, medians of {setting["rounds"]} '
         'interleaved rounds',
-        '', '| step | median (s) | IQR (s) | KD ratio | vs DWPose | '
-        'peak memory (MB) |', '|---|---|---|---|---|---|'
+        '', '| step | median (s) | IQR (s) | KD ratio | paired KD ratio '
+        '(95% CI) | vs DWPose | peak memory (MB) |',
+        '|---|---|---|---|---|---|---|'
     ]
     for name, row in rows.items():
         def cell(key, fmt='{:.3f}'):
             return fmt.format(row[key]) if row.get(key) is not None else '-'
         lines.append(f'| {name} | {cell("median_s")} | {cell("iqr_s")} | '
-                     f'{cell("kd_ratio")} | {cell("vs_dwpose")} | '
-                     f'{cell("peak_memory_mb", "{:.0f}")} |')
+                     f'{cell("kd_ratio")} | {paired_cell(row)} | '
+                     f'{cell("vs_dwpose")} '
+                     f'| {cell("peak_memory_mb", "{:.0f}")} |')
+    ours = rows.get('ours', {})
+    if ours.get('kd_ratio_without_connector') is not None:
+        lines += ['', f'ours without the connector\'s cost (ours - '
+                  f'connector): KD ratio '
+                  f'{ours["kd_ratio_without_connector"]:.3f}']
     return '\n'.join(lines)
 
 

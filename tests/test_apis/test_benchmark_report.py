@@ -51,6 +51,26 @@ def test_rows_and_targets():
     assert cheap['met'] and cheap['note'] == 'ours_bf16'
 
 
+def test_logit_only_ablation_is_the_wrapper_check_not_a_cheap_teacher():
+    steps = dict(steps=dict(
+        ours=dict(median_s=1.03, kd_ratio=1.03, kd_ratio_paired=1.025,
+                  kd_ratio_paired_ci=[1.01, 1.04]),
+        ours_logit_only=dict(median_s=0.8, kd_ratio=0.80),
+        ours_channels_last=dict(median_s=0.95, kd_ratio=0.95)))
+    checks = {c['target']: c for c in check_targets([], steps)}
+    kd = checks['KD step <= 1.02 x (student step + teacher no-grad '
+                'forward)']
+    assert not kd['met']
+    assert kd['note'] == 'paired per-round ratio 1.025 (1.010-1.040)'
+    wrapper = checks['wrapper overhead: logit-only KD step <= 1.02 x '
+                     '(student step + teacher no-grad forward)']
+    assert wrapper['met'] and wrapper['value'] == pytest.approx(0.80)
+    cheap = checks['cheaper teacher: KD step <= 0.9 x (student + fp32 '
+                   'teacher)']
+    # the logit-only run is faster but is not a cheaper-teacher option
+    assert cheap['note'] == 'ours_channels_last' and not cheap['met']
+
+
 def test_command_writes_json_markdown_and_png(tmp_path, capsys):
     ablation = tmp_path / 'ablation'
     ablation.mkdir()

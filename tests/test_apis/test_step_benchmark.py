@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from mmpose_kd.apis import step_benchmark
-from mmpose_kd.apis.step_benchmark import Bench, main
+from mmpose_kd.apis.step_benchmark import (Bench, main, paired_ratio,
+                                           summarize)
 
 
 def test_ours_computes_dwpose_losses_on_the_same_pair():
@@ -51,3 +52,38 @@ def test_command_writes_json_and_markdown(tmp_path, capsys):
 
 def test_peak_memory_probe_reports_this_process():
     assert 10 < step_benchmark.peak_rss_mb() < 1e6
+
+
+def test_paired_ratio_cancels_slow_rounds():
+    # round 2 is slow for every step: its own ratio is still 1.1
+    step = [1.1, 2.2, 1.1, 1.1]
+    reference = [1.0, 2.0, 1.0, 1.0]
+    paired = paired_ratio(step, reference)
+    assert paired['median'] == pytest.approx(1.1)
+    assert paired['low'] == pytest.approx(1.1)
+    assert paired['high'] == pytest.approx(1.1)
+    spread = paired_ratio([1.0, 1.2, 1.1, 0.9], [1.0] * 4)
+    assert spread['low'] < spread['median'] < spread['high']
+
+
+def test_ablation_steps_separate_the_connector_from_the_wrapper():
+    bench = Bench(48, 64, 2, methods=['ours_logit_only', 'connector'])
+    logit_only = bench.models['ours_logit_only']
+    assert list(logit_only.distill_losses) == ['loss_logit']
+    connector = bench.models['connector']
+    weight = connector.connector.conv.conv.weight
+    before = weight.detach().clone()
+    bench.run('connector')
+    assert weight.shape[:2] == (2048, 512)
+    assert not torch.equal(weight, before)  # the step trains it
+    bench.run('ours_logit_only')
+    times = dict(student=[1.0, 1.0], teacher_fwd=[0.5, 0.5],
+                 ours=[1.6, 1.6], connector=[0.03, 0.03],
+                 ours_logit_only=[1.52, 1.52])
+    rows = summarize(times)
+    assert rows['ours']['kd_ratio'] == pytest.approx(1.6 / 1.5)
+    assert rows['ours']['kd_ratio_without_connector'] == pytest.approx(
+        1.57 / 1.5)
+    assert rows['ours_logit_only']['kd_ratio_paired'] == pytest.approx(
+        1.52 / 1.5)
+    assert 'kd_ratio' not in rows['connector']
