@@ -12,6 +12,7 @@ import os.path as osp
 import statistics
 from typing import Dict, List, Optional, Sequence
 
+from .epoch_budget import epoch_options
 from .quickstart import REPO_ROOT, last_metrics, model_costs, train
 
 GROUPS: Dict[str, List[tuple]] = {
@@ -88,8 +89,7 @@ def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
         for seed in seeds:
             options = [f'randomness.seed={seed}']
             if epochs is not None:
-                options += [f'train_cfg.max_epochs={epochs}',
-                            f'train_cfg.val_interval={epochs}']
+                options += epoch_options(config, epochs)
             teacher_option = teacher_ckpt_option(config, teacher_ckpt)
             if teacher_option:
                 options.append(teacher_option)

@@ -26,6 +26,7 @@ import time
 from typing import List, Optional, Sequence
 
 from . import ablation, benchmark_report, step_benchmark
+from .epoch_budget import epoch_options
 from .quickstart import REPO_ROOT, last_checkpoint, train
 
 GROUPS = ('ikd', 'crd', 'ikd-bf16-teacher', 'dwpose-pair')
@@ -40,10 +41,9 @@ def train_teacher(config: str, work_dir: str, epochs: int,
     if reuse and osp.isfile(final):
         print(f'    reusing {final}', flush=True)
         return final
-    train(osp.join(REPO_ROOT, config), work_dir, [
-        'randomness.seed=0', f'train_cfg.max_epochs={epochs}',
-        f'train_cfg.val_interval={epochs}'
-    ], flags)
+    config = osp.join(REPO_ROOT, config)
+    train(config, work_dir,
+          ['randomness.seed=0'] + epoch_options(config, epochs), flags)
     return last_checkpoint(work_dir)
 
 

@@ -109,10 +109,7 @@ def train(config: str, work_dir: str, options: List[str],
 
 
 def run(work_root: str, epochs: Optional[int], seed: int) -> List[dict]:
-    common = [f'randomness.seed={seed}']
-    if epochs is not None:
-        common += [f'train_cfg.max_epochs={epochs}',
-                   f'train_cfg.val_interval={epochs}']
+    from .epoch_budget import epoch_options
     rows = []
     teacher_dir = osp.join(work_root, 'teacher')
     steps = [('teacher (heatmap)', TEACHER, teacher_dir, []),
@@ -124,8 +121,11 @@ def run(work_root: str, epochs: Optional[int], seed: int) -> List[dict]:
         config = osp.join(REPO_ROOT, QUICKSTART, config)
         if extra is None:
             extra = [f'model.teacher_ckpt={last_checkpoint(teacher_dir)}']
+        options = [f'randomness.seed={seed}']
+        if epochs is not None:
+            options += epoch_options(config, epochs)
         print(f'[{index}/{len(steps)}] training {name}', flush=True)
-        seconds = train(config, work_dir, common + extra)
+        seconds = train(config, work_dir, options + extra)
         metrics = last_metrics(work_dir)
         rows.append(dict(model=name, config=osp.relpath(config, REPO_ROOT),
                          params=count_params(config), seconds=seconds,

@@ -57,6 +57,9 @@ def test_driver_trains_teachers_first_then_groups_and_reports(
     assert len(students) == 2 * (len(ablation.GROUPS['ikd']) +
                                  len(ablation.GROUPS['dwpose-pair']))
     assert all('train_cfg.max_epochs=2' in c[2] for c in students)
+    # the cosine of every recipe is stretched to the shorter run
+    assert all('param_scheduler.1.T_max=5' in t[2] for t in teachers)
+    assert all('param_scheduler.1.T_max=2' in c[2] for c in students)
     # each distiller gets its own group's teacher, under its own key
     dwpose = [c for c in students if c[0].startswith('dwpose_')]
     assert dwpose and all(
