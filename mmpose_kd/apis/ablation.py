@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Sequence
 
 from .epoch_budget import epoch_options
 from .quickstart import REPO_ROOT, last_metrics, model_costs, train
+from .train_costs import read_train_costs
 
 GROUPS: Dict[str, List[tuple]] = {
     'ikd': [
@@ -85,7 +86,7 @@ def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
     rows = []
     for name, config in GROUPS[group]:
         config = osp.join(REPO_ROOT, config)
-        aps, pcks = [], []
+        aps, pcks, costs = [], [], []
         for seed in seeds:
             options = [f'randomness.seed={seed}']
             if epochs is not None:
@@ -102,6 +103,7 @@ def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
             else:
                 train(config, work_dir, options, flags)
             metrics = last_metrics(work_dir)
+            costs.append(read_train_costs(work_dir))
             aps.append(metrics['coco/AP'])
             pcks.append(metrics.get('PCK', float('nan')))
             print(f'    coco/AP = {aps[-1]:.4f}, PCK@0.1 = {pcks[-1]:.4f}',
@@ -112,8 +114,22 @@ def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
             mean=statistics.mean(aps),
             spread=(max(aps) - min(aps)) / 2, pcks=pcks,
             pck_mean=statistics.mean(pcks),
-            pck_spread=(max(pcks) - min(pcks)) / 2))
+            pck_spread=(max(pcks) - min(pcks)) / 2, **run_costs(costs)))
     return rows
+
+
+def run_costs(costs: Sequence[dict]) -> dict:
+    """Per-seed training costs of one recipe: the mean seconds per
+    iteration and the largest peak memory (CUDA allocated or process RSS)."""
+    result = {}
+    steps = [c['step_s'] for c in costs if 'step_s' in c]
+    if steps:
+        result['step_s'] = statistics.mean(steps)
+    for key in ('cuda_memory_mb', 'peak_rss_mb'):
+        values = [c[key] for c in costs if key in c]
+        if values:
+            result[key] = max(values)
+    return result
 
 
 def format_table(rows: Sequence[dict]) -> str:

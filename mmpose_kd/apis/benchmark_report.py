@@ -59,7 +59,10 @@ def accuracy_rows(groups: Dict[str, List[dict]],
                        ap=result['mean'], ap_spread=result['spread'],
                        pck=result.get('pck_mean'),
                        pck_spread=result.get('pck_spread'),
-                       seeds=len(result['aps']))
+                       seeds=len(result['aps']),
+                       step_s=result.get('step_s'),
+                       peak_memory_mb=result.get(
+                           'cuda_memory_mb', result.get('peak_rss_mb')))
             if 'coco/AP' in group_teacher:
                 row['ap_gap_closed'] = gap_closed(
                     result['mean'], baseline['mean'],
@@ -158,8 +161,8 @@ def format_markdown(rows: List[dict], teacher: Dict[str, float],
              + '.', '',
              '| group | method | deployed params (M) | train-time params (M) '
              '| deployed MFLOPs | AP (+/-) | AP gap closed | PCK@0.1 (+/-) | '
-             'PCK gap closed | seeds |',
-             '|---|---|---|---|---|---|---|---|---|---|']
+             'PCK gap closed | s/iter | peak memory (MB) | seeds |',
+             '|---|---|---|---|---|---|---|---|---|---|---|---|']
     for r in rows:
         train_params = None if r.get('train_params') is None \
             else r['train_params'] / 1e6
@@ -170,7 +173,13 @@ def format_markdown(rows: List[dict], teacher: Dict[str, float],
             f'{num(r["ap"])} ({num(r["ap_spread"])}) | '
             f'{num(r.get("ap_gap_closed"), "{:.0%}")} | '
             f'{num(r["pck"])} ({num(r["pck_spread"])}) | '
-            f'{num(r.get("pck_gap_closed"), "{:.0%}")} | {r["seeds"]} |')
+            f'{num(r.get("pck_gap_closed"), "{:.0%}")} | '
+            f'{num(r.get("step_s"), "{:.3f}")} | '
+            f'{num(r.get("peak_memory_mb"), "{:.0f}")} | {r["seeds"]} |')
+    lines += ['', 's/iter: median logged seconds per training iteration '
+              '(data loading included, mean over seeds); peak memory: '
+              'CUDA peak allocated on a GPU, else the training process\'s '
+              'peak RSS (largest over seeds).']
     if steps:
         setting = steps['setting']
         lines += ['', '### Training step cost', '',

@@ -9,10 +9,11 @@ import glob
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 import time
 from typing import Dict, List, Optional, Sequence
+
+from .train_costs import run_measured
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 QUICKSTART = 'configs/quickstart'
@@ -85,7 +86,8 @@ def count_params(config: str, teacher_ckpt: Optional[str] = None) -> int:
 def train(config: str, work_dir: str, options: List[str],
           flags: Sequence[str] = ()) -> float:
     """Run ``tools/train.py`` on ``config`` (plus ``flags``, e.g.
-    ``--amp``); return its wall time."""
+    ``--amp``); return its wall time. Its peak memory is recorded in the
+    work dir (:mod:`.train_costs`)."""
     command = [
         sys.executable,
         osp.join(REPO_ROOT, 'tools', 'train.py'), config, '--work-dir',
@@ -98,13 +100,12 @@ def train(config: str, work_dir: str, options: List[str],
     start = time.time()
     print(f'  $ {" ".join(command)}\n    (log: {log_path})', flush=True)
     with open(log_path, 'w') as log:
-        result = subprocess.run(command, cwd=REPO_ROOT, stdout=log,
-                                stderr=subprocess.STDOUT)
-    if result.returncode != 0:
+        returncode = run_measured(command, work_dir, log, cwd=REPO_ROOT)
+    if returncode != 0:
         with open(log_path) as f:
             tail = ''.join(f.readlines()[-30:])
         raise RuntimeError(f'training {config} failed (exit '
-                           f'{result.returncode}); last log lines:\n{tail}')
+                           f'{returncode}); last log lines:\n{tail}')
     return time.time() - start
 
 
