@@ -24,6 +24,8 @@ def fake_train(calls):
         ap = 0.1 + 0.01 * seed + (0.05 if 'ikd-' in config else 0.0)
         with open(osp.join(work_dir, 'run', 'vis_data', 'scalars.json'),
                   'w') as f:
+            f.write(json.dumps({'loss': 1.0, 'time': 0.1, 'step': 1}) +
+                    '\n')
             f.write(json.dumps({'coco/AP': ap, 'PCK': 2 * ap,
                                 'step': epochs}) + '\n')
         checkpoint = osp.join(work_dir, f'epoch_{epochs}.pth')
@@ -52,13 +54,13 @@ def test_driver_trains_teachers_first_then_groups_and_reports(
         'td-hm_res18-w32_synthetic-64x48.py',
         'td-simcc_res18-w32_synthetic-64x48.py']
     assert calls[:2] == teachers  # teachers before any student
-    assert all('train_cfg.max_epochs=5' in t[2] for t in teachers)
+    assert all('train_cfg.max_epochs=4' in t[2] for t in teachers)
     students = calls[2:]
     assert len(students) == 2 * (len(ablation.GROUPS['ikd']) +
                                  len(ablation.GROUPS['dwpose-pair']))
     assert all('train_cfg.max_epochs=2' in c[2] for c in students)
     # the cosine of every recipe is stretched to the shorter run
-    assert all('param_scheduler.1.T_max=5' in t[2] for t in teachers)
+    assert all('param_scheduler.1.T_max=4' in t[2] for t in teachers)
     assert all('param_scheduler.1.T_max=2' in c[2] for c in students)
     # each distiller gets its own group's teacher, under its own key
     dwpose = [c for c in students if c[0].startswith('dwpose_')]
@@ -76,6 +78,15 @@ def test_driver_trains_teachers_first_then_groups_and_reports(
     assert rows[('ikd', 'integral (all three)')]['train_params'] == 1_200_000
     for name in ('results.json', 'results.md', 'ap_vs_params.png'):
         assert osp.isfile(osp.join(out_dir, name))
+    # training curves of the distilled students, first seed only
+    curves = sorted(n for n in os.listdir(out_dir) if n.startswith('curves_'))
+    assert curves == [
+        'curves_dwpose_simcc-res18-w32_simcc-res18-w16_synthetic-64x48_seed0'
+        '.png',
+        'curves_ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-64x48_seed0'
+        '.png',
+        'curves_kd-dwpose-losses_simcc-res18-w32_simcc-res18-w16_synthetic-'
+        '64x48_seed0.png']
     assert '[' in capsys.readouterr().out  # progress lines
 
     # --reuse trains nothing that already reached its epochs
