@@ -315,13 +315,10 @@ def peak_rss_mb() -> float:
     """This process's peak resident memory. Linux's VmHWM belongs to the
     address space exec created; ``ru_maxrss`` would include the parent's
     peak, which a forked child inherits."""
-    try:
-        with open('/proc/self/status') as f:
-            for line in f:
-                if line.startswith('VmHWM:'):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
+    from .train_costs import vm_hwm_mb
+    peak = vm_hwm_mb('self')
+    if peak is not None:
+        return peak
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

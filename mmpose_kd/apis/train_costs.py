@@ -14,13 +14,14 @@ import os.path as osp
 import statistics
 import subprocess
 import time
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Union
 
 RESOURCES = 'train_resources.json'
 
 
-def vm_hwm_mb(pid: int) -> Optional[float]:
-    """Peak resident memory of a live process (Linux), in MB."""
+def vm_hwm_mb(pid: Union[int, str]) -> Optional[float]:
+    """Peak resident memory of a live process (Linux; ``'self'`` for this
+    one), in MB; None where ``/proc`` does not tell."""
     try:
         with open(f'/proc/{pid}/status') as f:
             for line in f:
