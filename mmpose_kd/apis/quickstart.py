@@ -5,7 +5,6 @@ user would run it, on the generated default data; then the CocoMetric AP of
 each final validation is read from the run's scalar log and printed as a table.
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
@@ -25,17 +24,15 @@ METRICS = ('coco/AP', 'coco/AP .5', 'coco/AR', 'PCK')
 
 def last_metrics(work_dir: str) -> Dict[str, float]:
     """The last validation metrics a run logged in its ``scalars.json``."""
-    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                      'scalars.json')))
+    from mmpose_kd.utils.scalar_logs import read_records, scalars_files
+    files = scalars_files(work_dir)
     if not files:
         raise FileNotFoundError(f'no scalars.json under {work_dir!r}: did '
                                 'the training run validate?')
     metrics = {}
-    with open(files[-1]) as f:
-        for line in f:
-            record = json.loads(line)
-            if 'coco/AP' in record:
-                metrics = {k: record[k] for k in METRICS if k in record}
+    for record in read_records(files[-1]):
+        if 'coco/AP' in record:
+            metrics = {k: record[k] for k in METRICS if k in record}
     if not metrics:
         raise ValueError(f'{files[-1]!r} holds no coco/AP record.')
     return metrics

@@ -7,7 +7,6 @@ memory of that process (its ``VmHWM``, polled until it exits; ``wait4``'s
 it with the iteration times (and, on CUDA, the peak allocated memory)
 MMEngine wrote to the run's ``scalars.json``.
 """
-import glob
 import json
 import os
 import os.path as osp
@@ -68,17 +67,15 @@ def read_train_costs(work_dir: str) -> Dict[str, float]:
     loading included), ``cuda_memory_mb`` (MMEngine's logged peak, CUDA
     runs) and ``peak_rss_mb`` / ``wall_s`` where recorded."""
     costs = {}
-    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                      'scalars.json')))
+    from mmpose_kd.utils.scalar_logs import read_records, scalars_files
+    files = scalars_files(work_dir)
     if files:
         times, memory = [], []
-        with open(files[-1]) as f:
-            for line in f:
-                record = json.loads(line)
-                if 'loss' in record and 'time' in record:
-                    times.append(record['time'])
-                    if 'memory' in record:
-                        memory.append(record['memory'])
+        for record in read_records(files[-1]):
+            if 'loss' in record and 'time' in record:
+                times.append(record['time'])
+                if 'memory' in record:
+                    memory.append(record['memory'])
         if times:
             costs['step_s'] = statistics.median(times)
         if memory:

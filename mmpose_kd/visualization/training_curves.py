@@ -4,10 +4,10 @@ MMEngine's ``LocalVisBackend`` writes ``<work_dir>/<timestamp>/vis_data/
 scalars.json`` (one JSON record per log step). A resumed run has several
 timestamps; their records are concatenated in time order.
 """
-import glob
-import json
 import os.path as osp
 from typing import Dict, List, Optional, Tuple
+
+from mmpose_kd.utils.scalar_logs import read_records, scalars_files
 
 Series = Dict[str, List[Tuple[int, float]]]
 #: Metric keys shown in the lower panel (CocoMetric, PCKAccuracy, ...).
@@ -16,8 +16,7 @@ METRIC_PREFIXES = ('coco/', 'PCK', 'AUC', 'EPE', 'NME')
 
 def read_scalars(work_dir: str) -> Tuple[Series, Series]:
     """``(losses, metrics)``: ``name -> [(step, value)]`` of a work dir."""
-    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                      'scalars.json')))
+    files = scalars_files(work_dir)
     if not files:
         raise FileNotFoundError(
             f'no */vis_data/scalars.json under {work_dir!r}: is it an '
@@ -25,21 +24,16 @@ def read_scalars(work_dir: str) -> Tuple[Series, Series]:
     losses: Series = {}
     metrics: Series = {}
     for path in files:
-        with open(path) as f:
-            for number, line in enumerate(f, 1):
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as error:
-                    raise ValueError(f'{path}:{number} is not JSON: {error}')
-                step = record.get('step', record.get('iter'))
-                for key, value in record.items():
-                    if not isinstance(value, (int, float)):
-                        continue
-                    if 'loss' in key:
-                        losses.setdefault(key, []).append((step, value))
-                    elif key.startswith(METRIC_PREFIXES) and \
-                            not key.endswith(('(L)', '(M)')):
-                        metrics.setdefault(key, []).append((step, value))
+        for record in read_records(path):
+            step = record.get('step', record.get('iter'))
+            for key, value in record.items():
+                if not isinstance(value, (int, float)):
+                    continue
+                if 'loss' in key:
+                    losses.setdefault(key, []).append((step, value))
+                elif key.startswith(METRIC_PREFIXES) and \
+                        not key.endswith(('(L)', '(M)')):
+                    metrics.setdefault(key, []).append((step, value))
     return losses, metrics
 
 
