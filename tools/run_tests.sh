@@ -2,8 +2,10 @@
 # Run the test suite: bash tools/run_tests.sh [pytest args, default: tests]
 # Uses the environment in VENV (default: <repo>/.venv) and creates it first with
 # tools/install_env.sh (pinned stack + pytest) when it cannot import the stack.
-# The tests need the tiny COCO set at <repo>/../shared/data/coco_tiny; without
-# it they skip locally and fail under CI=true.
+# The data-dependent tests use the tiny real COCO set at
+# <repo>/../shared/data/coco_tiny when it is there; without it they run on a
+# stand-in generated once per session (tests/coco_tiny.py), except under
+# CI=true, where a missing set fails them.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${VENV:-$repo/.venv}"

@@ -1,5 +1,6 @@
 """ONNX export of a plain student: dynamic batch, and keypoints that match
-PyTorch's ``inference_topdown`` on real COCO images."""
+PyTorch's ``inference_topdown`` on the coco_tiny images (real photos where
+``../shared/data`` is present, the generated stand-in otherwise)."""
 import json
 import os.path as osp
 
@@ -56,9 +57,9 @@ def coco_boxes(coco_tiny_dir):
     return {k: np.array(v, dtype=np.float32) for k, v in boxes.items()}
 
 
-def test_onnx_keypoints_match_pytorch_on_real_images(plain_model,
-                                                     coco_tiny_dir,
-                                                     tmp_path):
+def test_onnx_keypoints_match_pytorch_on_coco_tiny_images(plain_model,
+                                                          coco_tiny_dir,
+                                                          tmp_path):
     import onnx
     import onnxruntime
     from mmpose.apis import inference_topdown

@@ -2,7 +2,7 @@
 
 Every OCD config reduces to a plain regression model (building every config
 is test_all_configs.py's job); the OCD and TCD recipes train one epoch with
-MMEngine's Runner on the real coco_tiny images, logging every loss finite
+MMEngine's Runner on the coco_tiny images, logging every loss finite
 and, for OCD, the warm-up weight.
 """
 import glob

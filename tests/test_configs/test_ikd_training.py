@@ -1,6 +1,6 @@
 """The Integral KD recipe (configs/ikd) really trains.
 
-One epoch of MMEngine's Runner on the real coco_tiny images with the integral
+One epoch of MMEngine's Runner on the coco_tiny images with the integral
 recipe as shipped (model, losses, hooks, schedule; only the data, loaders and
 epoch count changed, see tests/config_runs.py): every distillation loss is
 logged and finite, the student and the feature connector learn, and the

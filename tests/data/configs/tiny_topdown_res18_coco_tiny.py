@@ -2,8 +2,9 @@
 # (train.py, dist_train.sh, `mim train mmpose_kd`) on the COCO test fixture.
 # ResNet-18 stage 3 (stride 16, 256 channels) -> two x2 deconvs -> 16x12
 # heatmaps for a 64x48 input. It trains from scratch: nothing is downloaded.
-# The data lives beside the checkout (../shared/data/coco_tiny); tests may
-# point elsewhere with --cfg-options.
+# The data lives beside the checkout (../shared/data/coco_tiny); the tests
+# point it at the session's coco_tiny (real, or the generated stand-in on a
+# plain clone) with --cfg-options.
 custom_imports = dict(imports=['mmpose_kd'], allow_failed_imports=False)
 default_scope = 'mmpose'
 
