@@ -1,33 +1,43 @@
 """Guarded shims that let the OpenMMLab pose stack run on a CPU-only machine.
 
 Each shim checks first whether the real dependency works and does nothing if it
-does, so on a GPU machine with full ``mmcv`` and ``torchvision`` this module is a
-no-op. ``apply_all()`` is called once when :mod:`mmpose_kd` is imported.
+does, so on a GPU machine with full ``mmcv``, ``torchvision`` and numpy 1 this
+module changes nothing but checkpoint loading. ``apply_all()`` is called once
+when :mod:`mmpose_kd` is imported.
 
 * ``mmcv._ext``: ``mmcv-lite`` ships no compiled ops, yet importing
   ``mmpose.models`` imports ``mmcv.ops``. A stand-in module is installed whose
   functions raise a clear error when an op is actually called.
-* ``torchvision``: only ``mmpose.visualization.simcc_vis`` needs it, but that
-  file is imported while building a Runner. A stand-in is installed when
-  torchvision cannot be imported (it may fail with a RuntimeError, not only
-  ImportError, when its build does not match torch).
-* CPU distributed training: MMEngine calls ``torch.cuda.set_device`` and gives
-  DDP CUDA ``device_ids``; both are neutralised when CUDA is absent.
-
-* Runner checkpoints on torch >= 2.6: ``torch.load`` defaults to
-  ``weights_only=True`` and rejects the numpy and message-hub objects MMEngine
-  saves, so resume and ``load_from`` fail. MMEngine's local-file loader is
-  replaced by :func:`mmpose_kd.utils.checkpoint.safe_load_checkpoint`, which
-  allows exactly those plain-data classes and still never runs code from the
-  file. ``torch.load``'s own default is left unchanged.
+* ``torchvision``: only ``mmpose.visualization.simcc_vis`` needs it, for
+  ``ToPILImage``. Where torchvision cannot be imported (it may fail with a
+  RuntimeError, not only ImportError, when its build does not match torch),
+  MMPose's own file is loaded with a numpy/PIL ``ToPILImage`` instead.
+* numpy 2 and MMPose's OpenCV visualizer: ``int()`` of the one-element radius
+  array ``PoseLocalVisualizer`` passes to ``draw_circles`` fails; the radius
+  is made a scalar first. Applied only when a probe call of MMPose's method
+  fails that way.
+* CPU distributed training: MMEngine gives DDP CUDA ``device_ids`` (dropped)
+  and calls ``torch.cuda.set_device`` while it sets up the process group.
+  Only during MMEngine's own set-up functions (``_init_dist_pytorch``,
+  ``_init_dist_mpi``, ``_init_dist_slurm``) is ``torch.cuda.set_device`` a
+  no-op; everywhere else it is torch's. Applied only when CUDA is absent.
+* Runner checkpoints: MMEngine's local-file loader is replaced by
+  :func:`mmpose_kd.utils.checkpoint.safe_load_checkpoint`, weights-only with
+  an allow-list of the numpy and message-hub classes MMEngine saves, so
+  resume and ``load_from`` work under torch >= 2.6 and never run code from the
+  file, even with ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``. Full unpickling
+  needs ``MMPOSE_KD_ALLOW_UNSAFE_CHECKPOINTS=1``. ``torch.load``'s own default
+  is left unchanged.
 """
+import functools
 import importlib
-import os
 import importlib.machinery
 import importlib.util
+import os
 import sys
 import types
 
+import numpy as np
 import torch
 
 _APPLIED = set()
@@ -80,25 +90,113 @@ def torchvision_usable() -> bool:
         return False
 
 
+class TensorToPILImage:
+    """The part of torchvision's ``ToPILImage`` that MMPose's SimCC drawing
+    uses, done with numpy and PIL.
+
+    Takes a ``(C, H, W)`` or ``(H, W)`` tensor or array; float values are
+    read as ``[0, 1]`` intensities and scaled to 0..255 (clipped, where
+    torchvision's byte cast wraps around); 1, 3 or 4 channels give an
+    ``L``, ``RGB`` or ``RGBA`` image.
+    """
+
+    def __call__(self, pic):
+        from PIL import Image
+        if isinstance(pic, torch.Tensor):
+            pic = pic.detach().cpu().numpy()
+        array = np.asarray(pic)
+        if array.ndim == 2:
+            array = array[None]
+        if array.ndim != 3 or array.shape[0] not in (1, 3, 4):
+            raise ValueError('expected a (C, H, W) image with 1, 3 or 4 '
+                             f'channels, got shape {array.shape}.')
+        if np.issubdtype(array.dtype, np.floating):
+            array = np.clip(array * 255, 0, 255)
+        array = np.ascontiguousarray(array.astype(np.uint8).transpose(1, 2, 0))
+        return Image.fromarray(array[..., 0] if array.shape[2] == 1 else array)
+
+
+def _mmpose_file(relative_path: str) -> str:
+    """Path of a file inside the installed mmpose, without importing it."""
+    spec = importlib.util.find_spec('mmpose')
+    return os.path.join(spec.submodule_search_locations[0], relative_path)
+
+
 def shim_simcc_visualizer() -> bool:
-    """Stand in for ``mmpose.visualization.simcc_vis`` without torchvision."""
+    """Load ``mmpose.visualization.simcc_vis`` without torchvision.
+
+    MMPose's own file is executed unchanged; only its one torchvision import
+    (``ToPILImage``) is answered by :class:`TensorToPILImage`, through
+    stand-in ``torchvision`` modules present only while the file runs.
+    """
     name = 'mmpose.visualization.simcc_vis'
     if name in sys.modules or torchvision_usable():
         return False
-    module = types.ModuleType(name)
-    module.__spec__ = importlib.machinery.ModuleSpec(name, loader=None)
-
-    class SimCCVisualizer:
-        """Placeholder: SimCC visualisation needs a working torchvision."""
-
-        def __init__(self, *args, **kwargs):
-            raise RuntimeError(
-                'SimCCVisualizer needs torchvision, which cannot be imported '
-                'beside this torch build.')
-
-    module.SimCCVisualizer = SimCCVisualizer
+    spec = importlib.util.spec_from_file_location(
+        name, _mmpose_file(os.path.join('visualization', 'simcc_vis.py')))
+    module = importlib.util.module_from_spec(spec)
+    transforms = types.ModuleType('torchvision.transforms')
+    transforms.ToPILImage = TensorToPILImage
+    package = types.ModuleType('torchvision')
+    package.transforms = transforms
+    saved = {k: sys.modules.get(k)
+             for k in ('torchvision', 'torchvision.transforms')}
+    sys.modules.update({'torchvision': package,
+                        'torchvision.transforms': transforms})
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        for key, previous in saved.items():
+            if previous is None:
+                sys.modules.pop(key, None)
+            else:
+                sys.modules[key] = previous
+    module.MMPOSE_KD_PIL_TO_IMAGE = True
     sys.modules[name] = module
     _APPLIED.add(name)
+    return True
+
+
+def _draw_circles_rejects_array_radius(draw_circles) -> bool:
+    """Whether MMPose's OpenCV ``draw_circles`` fails on the one-element
+    radius array its pose drawing passes (``int()`` of it, numpy >= 2)."""
+    probe = types.SimpleNamespace(
+        backend='opencv', _image=np.zeros((4, 4, 3), np.uint8))
+    try:
+        draw_circles(probe, np.array([1., 1.]), np.array([1]),
+                     face_colors=(0, 0, 0), alpha=1.0)
+    except TypeError:
+        return True
+    return False
+
+
+def shim_numpy2_circle_radius() -> bool:
+    """Give MMPose's OpenCV visualizer a scalar radius under numpy 2.
+
+    ``PoseLocalVisualizer`` calls ``draw_circles(kpt,
+    radius=np.array([r]))`` and the OpenCV backend does ``int(radius)``,
+    which numpy 2 refuses for a 1-d array. A one-element radius becomes its
+    scalar before MMPose's method runs; nothing else changes.
+    """
+    from mmpose.visualization.opencv_backend_visualizer import \
+        OpencvBackendVisualizer as Visualizer
+    original = Visualizer.draw_circles
+    if getattr(original, '_mmpose_kd_scalar_radius', False):
+        return False
+    if not _draw_circles_rejects_array_radius(original):
+        return False
+
+    @functools.wraps(original)
+    def draw_circles(self, center, radius, *args, **kwargs):
+        size = (radius.numel() if isinstance(radius, torch.Tensor) else
+                np.size(radius))
+        if self.backend == 'opencv' and np.ndim(radius) > 0 and size == 1:
+            radius = radius.reshape(-1)[0].item()
+        return original(self, center, radius, *args, **kwargs)
+
+    draw_circles._mmpose_kd_scalar_radius = True
+    Visualizer.draw_circles = draw_circles
+    _APPLIED.add('numpy2_circle_radius')
     return True
 
 
@@ -119,25 +217,63 @@ def shim_cpu_distributed() -> bool:
 
     mm_ddp.MMDistributedDataParallel.__init__ = cpu_init
     mm_ddp.MMDistributedDataParallel._mmpose_kd_cpu = True
-    # Without CUDA set_device can only fail; MMEngine calls it unconditionally.
-    torch.cuda.set_device = lambda device: None
+    from mmengine.dist import utils as mm_dist_utils
+    for launcher_init in _MMENGINE_DIST_INITS:
+        setattr(mm_dist_utils, launcher_init,
+                _without_cuda_set_device(
+                    getattr(mm_dist_utils, launcher_init)))
     _APPLIED.add('cpu_distributed')
     return True
 
 
+#: MMEngine's per-launcher process-group set-ups, each of which calls
+#: ``torch.cuda.set_device(local_rank)`` unconditionally.
+_MMENGINE_DIST_INITS = ('_init_dist_pytorch', '_init_dist_mpi',
+                        '_init_dist_slurm')
+
+
+def _without_cuda_set_device(init_fn):
+    """``init_fn`` with ``torch.cuda.set_device`` a no-op while it runs."""
+
+    @functools.wraps(init_fn)
+    def init_without_cuda(*args, **kwargs):
+        set_device = torch.cuda.set_device
+        torch.cuda.set_device = _skip_set_device
+        try:
+            return init_fn(*args, **kwargs)
+        finally:
+            torch.cuda.set_device = set_device
+
+    return init_without_cuda
+
+
+def _skip_set_device(device) -> None:
+    """Without CUDA there is no device to select."""
+
+
 def shim_safe_runner_checkpoints() -> bool:
-    """Let MMEngine read its own checkpoints under weights-only loading."""
+    """Read MMEngine's local checkpoints weights-only, whatever torch's
+    default or ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` say.
+
+    Inactive only where torch has no allow-list for weights-only loading
+    (``torch.serialization.safe_globals``, torch < 2.5). Full unpickling
+    needs this project's own opt-in,
+    ``MMPOSE_KD_ALLOW_UNSAFE_CHECKPOINTS=1``, read at each load.
+    """
     from mmengine.runner.checkpoint import CheckpointLoader
     loader = CheckpointLoader._schemes.get('')
     if getattr(loader, '_mmpose_kd_safe', False):
         return False
-    if not _torch_loads_weights_only_by_default():
+    if not hasattr(torch.serialization, 'safe_globals'):
         return False
-    from mmpose_kd.utils.checkpoint import safe_load_checkpoint
+    from mmpose_kd.utils.checkpoint import (safe_load_checkpoint,
+                                            unsafe_checkpoints_allowed)
 
     def load_from_local_safely(filename, map_location):
         return safe_load_checkpoint(
-            os.path.expanduser(filename), map_location=map_location)
+            os.path.expanduser(filename),
+            map_location=map_location,
+            allow_unsafe=unsafe_checkpoints_allowed())
 
     load_from_local_safely._mmpose_kd_safe = True
     CheckpointLoader.register_scheme(
@@ -146,19 +282,11 @@ def shim_safe_runner_checkpoints() -> bool:
     return True
 
 
-def _torch_loads_weights_only_by_default() -> bool:
-    import inspect
-    default = inspect.signature(torch.load).parameters['weights_only'].default
-    if default is None:  # torch >= 2.6 decides at call time: True
-        return os.environ.get('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '0') in (
-            '0', '')
-    return bool(default)
-
-
 def apply_all() -> set:
     """Apply every shim that is needed here; return the names applied."""
     shim_mmcv_ext()
     shim_simcc_visualizer()
+    shim_numpy2_circle_radius()
     shim_cpu_distributed()
     shim_safe_runner_checkpoints()
     return set(_APPLIED)

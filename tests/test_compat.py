@@ -73,14 +73,32 @@ def test_mmcv_ext_shim_installs_stand_in_when_ops_missing(monkeypatch):
 
 
 # ------------------------------------------------------- SimCCVisualizer
-def test_simcc_visualizer_stand_in_raises_clear_error():
-    if getattr(sys.modules[SIMCC], '__file__', None):
-        pytest.skip('torchvision works here; the real visualizer is used')
-    # PoseLocalVisualizer (built by every Runner) imports the stand-in.
-    from mmpose.visualization.local_visualizer import SimCCVisualizer
-    with pytest.raises(RuntimeError,
-                       match='SimCCVisualizer needs torchvision'):
-        SimCCVisualizer()
+def test_tensor_to_pil_image_scales_floats_like_torchvision():
+    heatmap = torch.tensor([[[0.0, 0.5, 1.0], [0.25, -1.0, 2.0]]])
+    image = compat.TensorToPILImage()(heatmap)
+    assert image.mode == 'L' and image.size == (3, 2)
+    # x255 then uint8, clipped to 0..255 (torchvision's byte cast wraps)
+    assert np.asarray(image).tolist() == [[0, 127, 255], [63, 0, 255]]
+    rgb = compat.TensorToPILImage()(np.zeros((3, 4, 5), np.uint8))
+    assert rgb.mode == 'RGB' and rgb.size == (5, 4)
+    assert compat.TensorToPILImage()(torch.ones(1, 7)).size == (7, 1)
+    with pytest.raises(ValueError, match=r'shape \(2, 4, 5\)'):
+        compat.TensorToPILImage()(torch.zeros(2, 4, 5))
+
+
+def test_simcc_visualizer_draws_without_torchvision():
+    # MMPose's own call (test_pose_visualizer::test_simcc_visualization):
+    # 1-d x/y maps and the 2-d map over the image, each via ToPILImage.
+    from mmengine.structures import PixelData
+    from mmpose.visualization import PoseLocalVisualizer
+    visualizer = PoseLocalVisualizer(name='compat_simcc_test')
+    image = np.zeros((64, 48, 3), np.uint8)
+    heatmaps = torch.zeros(17, 64, 48)
+    heatmaps[:, 20, 10] = 1.0
+    drawn = visualizer._draw_instance_xy_heatmap(
+        PixelData(heatmaps=heatmaps), image, 10)
+    assert drawn.shape == (64, 48, 3) and drawn.dtype == np.uint8
+    assert len(np.unique(drawn.reshape(-1, 3), axis=0)) > 10
 
 
 def test_simcc_shim_inactive_when_module_already_loaded(monkeypatch):
@@ -97,12 +115,72 @@ def test_simcc_shim_inactive_when_torchvision_usable(monkeypatch):
     assert SIMCC not in sys.modules
 
 
-def test_simcc_shim_installs_stand_in_without_torchvision(monkeypatch):
+def test_simcc_shim_loads_mmposes_file_with_pil_conversion(monkeypatch):
     monkeypatch.delitem(sys.modules, SIMCC, raising=False)
     monkeypatch.setattr(compat, 'torchvision_usable', lambda: False)
+    before = {m for m in sys.modules if m.startswith('torchvision')}
     assert compat.shim_simcc_visualizer() is True
-    with pytest.raises(RuntimeError, match='needs torchvision'):
-        sys.modules[SIMCC].SimCCVisualizer()
+    module = sys.modules[SIMCC]
+    assert module.__file__.endswith(osp.join('visualization', 'simcc_vis.py'))
+    assert module.ToPILImage is compat.TensorToPILImage
+    # the stand-in torchvision modules existed only while the file ran
+    assert {m for m in sys.modules if m.startswith('torchvision')} == before
+    drawn = module.SimCCVisualizer().draw_1d_heatmaps(torch.rand(1, 30))
+    assert drawn.shape == (15, 30, 3)
+
+
+# ----------------------------------------------- numpy 2 and draw_circles
+def test_pose_visualizer_draws_keypoints_with_opencv_backend():
+    # MMPose's test_pose_visualizer::test_add_datasample path: a keypoint
+    # circle drawn with the one-element radius array MMPose passes.
+    from mmengine.structures import InstanceData
+    from mmpose.structures import PoseDataSample
+    from mmpose.visualization import PoseLocalVisualizer
+    visualizer = PoseLocalVisualizer(
+        name='compat_circle_test', radius=3, kpt_color='red')
+    visualizer.set_dataset_meta(dict(num_keypoints=1, skeleton_links=[]))
+    sample = PoseDataSample()
+    sample.pred_instances = InstanceData(
+        keypoints=np.array([[[20., 10.]]]),
+        keypoint_scores=np.ones((1, 1)))
+    drawn = visualizer.add_datasample(
+        'x', np.zeros((32, 32, 3), np.uint8), sample, draw_gt=False,
+        draw_bbox=False)
+    assert drawn[10, 20].tolist() == [255, 0, 0]  # RGB red at (x=20, y=10)
+    assert drawn[10, 27].tolist() == [0, 0, 0]  # outside the radius
+
+
+def test_circle_shim_inactive_when_mmpose_takes_the_array(monkeypatch):
+    from mmpose.visualization.opencv_backend_visualizer import \
+        OpencvBackendVisualizer
+
+    def draw_circles(self, center, radius, face_colors='none', alpha=1.0):
+        int(np.asarray(radius).reshape(-1)[0])  # a fixed MMPose
+
+    monkeypatch.setattr(OpencvBackendVisualizer, 'draw_circles', draw_circles)
+    assert compat.shim_numpy2_circle_radius() is False
+    assert OpencvBackendVisualizer.draw_circles is draw_circles
+
+
+def test_circle_shim_wraps_a_failing_method_once(monkeypatch):
+    from mmpose.visualization.opencv_backend_visualizer import \
+        OpencvBackendVisualizer
+    radii = []
+
+    def draw_circles(self, center, radius, face_colors='none', alpha=1.0):
+        radii.append(radius)
+        int(radius)  # numpy 2 refuses a 1-d array here
+
+    monkeypatch.setattr(OpencvBackendVisualizer, 'draw_circles', draw_circles)
+    assert compat.shim_numpy2_circle_radius() is True
+    assert compat.shim_numpy2_circle_radius() is False
+    patched = OpencvBackendVisualizer.draw_circles
+    fake = types.SimpleNamespace(backend='opencv')
+    patched(fake, np.zeros(2), np.array([4]))
+    patched(fake, np.zeros(2), torch.tensor([5.]))
+    assert radii[-2:] == [4, 5.0]
+    assert all(not isinstance(r, (np.ndarray, torch.Tensor))
+               for r in radii[-2:])
 
 
 def test_torchvision_usable_clears_a_broken_import(monkeypatch):
@@ -133,12 +211,33 @@ def test_cpu_ddp_patch_drops_cuda_device_ids(single_gloo_process):
         torch.nn.parallel.DistributedDataParallel(
             torch.nn.Linear(2, 2), device_ids=[0], output_device=0)
     # ... which MMEngine always passes; the patched wrapper drops them.
-    torch.cuda.set_device(0)  # MMEngine's init_dist call: a no-op now
     model = MMDistributedDataParallel(
         module=torch.nn.Linear(2, 2), device_ids=[0], output_device=0)
     assert model.device_ids is None
     model(torch.ones(1, 2)).sum().backward()
     assert model.module.weight.grad is not None
+
+
+def test_set_device_is_a_no_op_only_inside_mmengines_dist_init(
+        monkeypatch, tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip('CUDA present: the CPU DDP shim is not applied')
+    from mmengine.dist import utils as mm_dist_utils
+    calls = []
+    real_set_device = torch.cuda.set_device
+    # Everywhere else torch's own set_device runs (and fails without CUDA).
+    assert torch.cuda.set_device.__module__.startswith('torch')
+    with pytest.raises((AssertionError, AttributeError, RuntimeError)):
+        torch.cuda.set_device(0)
+    monkeypatch.setattr(
+        mm_dist_utils.torch_dist, 'init_process_group',
+        lambda **kwargs: calls.append(
+            (torch.cuda.set_device(0), kwargs['backend'])))
+    monkeypatch.setenv('RANK', '0')
+    monkeypatch.setenv('LOCAL_RANK', '0')
+    mm_dist_utils.init_dist('pytorch', backend='gloo')
+    assert calls == [(None, 'gloo')]  # MMEngine's set_device call passed
+    assert torch.cuda.set_device is real_set_device  # restored afterwards
 
 
 def test_cpu_ddp_shim_inactive_with_cuda(monkeypatch):
@@ -179,8 +278,6 @@ class WritesAFile:
 
 
 def test_runner_loads_its_own_checkpoints_safely(tmp_path):
-    if not compat._torch_loads_weights_only_by_default():
-        pytest.skip('torch.load is not weights-only here; shim not needed')
     loader = CheckpointLoader._get_checkpoint_loader(str(tmp_path / 'a.pth'))
     assert getattr(loader, '_mmpose_kd_safe', False)
     path = str(tmp_path / 'epoch_1.pth')
@@ -201,18 +298,44 @@ def test_runner_checkpoint_loading_never_runs_code(tmp_path):
     assert not osp.exists(marker)
 
 
-def test_checkpoint_shim_inactive_when_torch_is_not_weights_only(monkeypatch):
+@pytest.fixture
+def mmengine_loader_restored(monkeypatch):
+    """MMEngine's own loader in place, as before ``mmpose_kd`` is imported."""
     schemes = dict(CheckpointLoader._schemes)
     schemes[''] = mm_checkpoint.load_from_local
     monkeypatch.setattr(CheckpointLoader, '_schemes', schemes)
+
+
+def test_torch_opt_out_does_not_switch_safe_loading_off(
+        mmengine_loader_restored, monkeypatch, tmp_path):
     monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    assert compat.shim_safe_runner_checkpoints() is True
+    marker = str(tmp_path / 'pwned')
+    path = str(tmp_path / 'evil.pth')
+    torch.save({'state_dict': {}, 'meta': WritesAFile(marker)}, path)
+    with pytest.raises(CheckpointLoadError,
+                       match='MMPOSE_KD_ALLOW_UNSAFE_CHECKPOINTS=1'):
+        _load_checkpoint(path, map_location='cpu')
+    assert not osp.exists(marker)
+
+
+def test_only_the_projects_opt_in_unpickles_fully(monkeypatch, tmp_path):
+    marker = str(tmp_path / 'ran')
+    path = str(tmp_path / 'trusted.pth')
+    torch.save({'state_dict': {}, 'meta': WritesAFile(marker)}, path)
+    monkeypatch.setenv('MMPOSE_KD_ALLOW_UNSAFE_CHECKPOINTS', '1')
+    _load_checkpoint(path, map_location='cpu')
+    assert osp.exists(marker)  # the opt-in really is full unpickling
+
+
+def test_checkpoint_shim_inactive_without_weights_only_allow_list(
+        mmengine_loader_restored, monkeypatch):
+    monkeypatch.delattr(torch.serialization, 'safe_globals')
     assert compat.shim_safe_runner_checkpoints() is False
     assert CheckpointLoader._schemes[''] is mm_checkpoint.load_from_local
 
 
 def test_checkpoint_shim_applies_once():
-    if not compat._torch_loads_weights_only_by_default():
-        pytest.skip('torch.load is not weights-only here; shim not needed')
     loader = CheckpointLoader._schemes['']
     assert compat.shim_safe_runner_checkpoints() is False
     assert CheckpointLoader._schemes[''] is loader

@@ -32,6 +32,7 @@ from mmpose_kd.models.heads import (CrossRepresentationHead,
                                     to_plain_regression_model)
 from mmpose_kd.registry import MODELS
 from mmpose_kd.utils.checkpoint import (CheckpointLoadError,
+                                        check_state_dict_fit,
                                         extract_state_dict,
                                         safe_load_checkpoint)
 from .student_config import deployable_student_config
@@ -139,7 +140,8 @@ def split_student(model_cfg: Mapping,
 
 def check_state_dict_fits(model_cfg: Mapping,
                           state_dict: Mapping,
-                          scope: str = 'mmpose') -> None:
+                          scope: str = 'mmpose',
+                          path: str = 'the student weights') -> None:
     """Build ``model_cfg`` and check ``state_dict`` has exactly its weights.
 
     Args:
@@ -147,35 +149,15 @@ def check_state_dict_fits(model_cfg: Mapping,
         state_dict (Mapping): The weights to check.
         scope (str): Default registry scope to build in (the config's
             ``default_scope``).
+        path (str): Where the weights came from, named in the error.
 
     Raises:
-        ValueError: Listing missing, unexpected and shape-mismatched keys.
+        ValueError: Listing missing, unexpected and shape-mismatched keys
+        (:func:`mmpose_kd.utils.check_state_dict_fit`, strict).
     """
     with DefaultScope.overwrite_default_scope(scope):
         model = MODELS.build(copy.deepcopy(model_cfg))
-    own = {
-        k: v
-        for k, v in model.state_dict().items()
-        if not k.startswith('data_preprocessor.')
-    }
-    missing = [k for k in own if k not in state_dict]
-    unexpected = [
-        k for k in state_dict
-        if k not in own and not k.startswith('data_preprocessor.')
-    ]
-    mismatched = [
-        f'{k} {tuple(state_dict[k].shape)} vs {tuple(v.shape)}'
-        for k, v in own.items()
-        if k in state_dict and tuple(state_dict[k].shape) != tuple(v.shape)
-    ]
-    if missing or unexpected or mismatched:
-
-        def show(keys):
-            return ', '.join(keys[:6]) + (' ...' if len(keys) > 6 else '')
-
-        raise ValueError(f'missing: [{show(missing)}]; unexpected: '
-                         f'[{show(unexpected)}]; shape mismatch: '
-                         f'[{show(mismatched)}]')
+    check_state_dict_fit(model, state_dict, path, 'checkpoint')
 
 
 def save_plain_student(out_dir: str,
@@ -184,6 +166,7 @@ def save_plain_student(out_dir: str,
                        state_dict: Mapping,
                        meta: Optional[dict] = None,
                        check: bool = False,
+                       source: str = 'the student weights',
                        filename: str = STUDENT_CHECKPOINT,
                        config_filename: str = STUDENT_CONFIG
                        ) -> Tuple[str, str]:
@@ -199,6 +182,7 @@ def save_plain_student(out_dir: str,
             ``epoch``, ...); numpy values become lists/numbers.
         check (bool): Build the plain student and raise ``ValueError``
             unless the weights are exactly its weights.
+        source (str): Where the weights came from, named in that error.
         filename (str): Checkpoint file name.
         config_filename (str): Config file name.
 
@@ -209,7 +193,7 @@ def save_plain_student(out_dir: str,
     plain_cfg, plain_state = plain_student(student_cfg, state_dict)
     if check:
         check_state_dict_fits(plain_cfg, plain_state,
-                              cfg.get('default_scope') or 'mmpose')
+                              cfg.get('default_scope') or 'mmpose', source)
     os.makedirs(out_dir, exist_ok=True)
     ckpt_path = osp.join(out_dir, filename)
     # Plain Python data only: torch's weights_only loader (the default in
@@ -230,7 +214,8 @@ def save_plain_student(out_dir: str,
 def export_student(config: Union[str, Config],
                    checkpoint: str,
                    out_dir: str,
-                   allow_unsafe: bool = False) -> Tuple[str, str]:
+                   allow_unsafe: bool = False,
+                   strict: bool = True) -> Tuple[str, str]:
     """Export the student of a training run as a plain MMPose model.
 
     Args:
@@ -239,6 +224,9 @@ def export_student(config: Union[str, Config],
         out_dir (str): Where ``student.pth`` and ``student_config.py`` go.
         allow_unsafe (bool): Fully unpickle the checkpoint (trusted files
             only); by default only plain data and tensors are read.
+        strict (bool): Refuse weights that are not exactly the student's
+            (missing, unexpected or shape-mismatched keys); ``False`` writes
+            them as they are.
 
     Returns:
         tuple: (checkpoint path, config path) written.
@@ -268,7 +256,8 @@ def export_student(config: Union[str, Config],
         student_cfg, state_dict = split_student(cfg.model,
                                                 extract_state_dict(ckpt))
         return save_plain_student(
-            out_dir, cfg, student_cfg, state_dict, meta, check=True)
+            out_dir, cfg, student_cfg, state_dict, meta, check=strict,
+            source=checkpoint)
     except (ValueError, CheckpointLoadError) as error:
         raise ValueError(
             f'checkpoint {checkpoint!r} does not match the student of config '
@@ -289,6 +278,11 @@ def build_export_parser() -> argparse.ArgumentParser:
         '--allow-unsafe',
         action='store_true',
         help='fully unpickle the checkpoint (only for files you trust)')
+    parser.add_argument(
+        '--non-strict',
+        action='store_true',
+        help='export even when the weights do not fit the student (missing, '
+        'unexpected or shape-mismatched keys); by default that is refused')
     return parser
 
 
@@ -300,8 +294,13 @@ def main(argv: Optional[Sequence[str]] = None) -> Tuple[str, str]:
         osp.dirname(osp.abspath(args.checkpoint)), 'student')
     try:
         ckpt_path, cfg_path = export_student(args.config, args.checkpoint,
-                                             out_dir, args.allow_unsafe)
-    except (FileNotFoundError, ValueError, CheckpointLoadError) as error:
+                                             out_dir, args.allow_unsafe,
+                                             strict=not args.non_strict)
+    except (FileNotFoundError, CheckpointLoadError) as error:
         parser.exit(1, f'{parser.prog}: error: {error}\n')
+    except ValueError as error:
+        hint = (' Pass --non-strict to export it anyway.'
+                if 'does not fit the model' in str(error) else '')
+        parser.exit(1, f'{parser.prog}: error: {error}{hint}\n')
     print(f'student checkpoint: {ckpt_path}\nstudent config: {cfg_path}')
     return ckpt_path, cfg_path

@@ -127,12 +127,30 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument('--check-image', default=None,
                         help='compare ONNX and PyTorch keypoints on this '
                         'image (whole image as the box)')
+    parser.add_argument(
+        '--non-strict',
+        action='store_true',
+        help='export even when the checkpoint does not fit the config\'s '
+        'model (missing, unexpected or shape-mismatched keys)')
     args = parser.parse_args(argv)
     for name in ('config', 'checkpoint'):
         if not osp.isfile(getattr(args, name)):
             parser.error(f'{name} {getattr(args, name)!r} does not exist')
+    from mmengine.runner.checkpoint import _load_checkpoint
     from mmpose.apis import inference_topdown, init_model
+
+    from mmpose_kd.utils.checkpoint import (check_state_dict_fit,
+                                            extract_state_dict)
     model = init_model(args.config, args.checkpoint, device='cpu')
+    if not args.non_strict:
+        try:
+            check_state_dict_fit(
+                model,
+                extract_state_dict(_load_checkpoint(args.checkpoint, 'cpu')),
+                args.checkpoint, 'checkpoint')
+        except ValueError as error:
+            parser.exit(1, f'{parser.prog}: error: {error} Pass --non-strict '
+                        'to export it anyway.\n')
     model.test_cfg['flip_test'] = False
     out = export_onnx(model, args.out, args.opset, args.input_size)
     print(f'ONNX model written to {out}')

@@ -92,12 +92,32 @@ def apply_cfg_options(cfg: Config, cfg_options: Optional[dict]) -> None:
         cfg.merge_from_dict(cfg_options)
 
 
-def enable_visualization(cfg: Config, show_dir: str) -> None:
-    """Turn on the pose visualisation hook and save its images in show_dir."""
+def enable_visualization(cfg: Config,
+                         show_dir: Optional[str],
+                         show: bool = False,
+                         wait_time: Optional[float] = None,
+                         interval: Optional[int] = None) -> None:
+    """Turn on MMPose's ``PoseVisualizationHook`` (``default_hooks``).
+
+    Args:
+        cfg (Config): Changed in place.
+        show_dir (str, optional): Where the hook writes its pictures; MMPose
+            puts a relative one under ``work_dir/<timestamp>/``.
+        show (bool): Display each picture in a window.
+        wait_time (float, optional): Seconds each displayed picture stays.
+        interval (int, optional): Draw every ``interval``-th sample.
+    """
     hooks = cfg.get('default_hooks') or {}
     if 'visualization' not in hooks:
         raise ValueError(
-            '--show-dir needs `default_hooks.visualization` in the config, '
-            'e.g. visualization=dict(type="PoseVisualizationHook")')
-    hooks['visualization']['enable'] = True
-    hooks['visualization']['out_dir'] = show_dir
+            '--show/--show-dir need `default_hooks.visualization` in the '
+            'config, e.g. visualization=dict(type="PoseVisualizationHook")')
+    hook = hooks['visualization']
+    hook['enable'] = True
+    hook['show'] = show
+    if show_dir is not None:
+        hook['out_dir'] = show_dir
+    if show and wait_time is not None:
+        hook['wait_time'] = wait_time
+    if interval is not None:
+        hook['interval'] = interval

@@ -1,9 +1,14 @@
 """Build a plain MMPose config for a distilled student.
 
-The result names only MMPose types, so ``mmpose.apis.init_model`` and
-``inference_topdown`` use it without importing :mod:`mmpose_kd`: the model is
-the student, plugin-only hooks and imports are dropped, and plugin datasets
-become the MMPose dataset they subclass.
+Outside the model, no value anywhere in the result names a type or config
+of this plugin: the whole config is walked, and each plugin type becomes
+its MMPose/MMEngine equivalent (``SafeCheckpointHook`` -> ``CheckpointHook``,
+the generated dataset -> ``CocoDataset`` on its files) or is dropped when it
+has none (``StudentCheckpointHook``, ``DistillLossWeightHook``). So MMPose's
+own Runner (``tools/test.py``, fine-tuning) and ``init_model`` +
+``inference_topdown`` use it without :mod:`mmpose_kd` installed. The model is
+the student; only a student built from plugin types keeps the plugin import
+(:func:`deployable_student_config`).
 """
 import copy
 import inspect
@@ -16,29 +21,88 @@ PLUGIN = 'mmpose_kd'
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
+def _plugin_registries() -> tuple:
+    from mmpose_kd.registry import DATASETS, HOOKS, KEYPOINT_CODECS, MODELS
+    return (DATASETS, HOOKS, MODELS, KEYPOINT_CODECS)
+
+
+def _plugin_class(type_name: str):
+    """(registry, class) this plugin registers under ``type_name``, or None."""
+    name = type_name[len(PLUGIN) + 1:] if type_name.startswith(
+        PLUGIN + '.') else type_name
+    for registry in _plugin_registries():
+        if name in registry.module_dict:
+            return registry, registry.module_dict[name]
+    return None
+
+
 def _is_plugin_type(type_name) -> bool:
+    """Whether a string names a type (or a config) of this plugin."""
     if not isinstance(type_name, str):
         return False
-    if type_name.startswith(PLUGIN + '.'):
+    if type_name.startswith((PLUGIN + '.', PLUGIN + '::')):
         return True
-    from mmpose_kd.registry import DATASETS, HOOKS, MODELS
-    return any(type_name in registry.module_dict
-               for registry in (DATASETS, HOOKS, MODELS))
+    return _plugin_class(type_name) is not None
 
 
-def _plain_dataset(dataset_cfg: dict) -> dict:
-    """Replace a plugin dataset by its MMPose base class, same arguments."""
-    from mmpose_kd.registry import DATASETS
-    type_name = dataset_cfg.get('type')
-    if not _is_plugin_type(type_name):
-        return dataset_cfg
-    cls = DATASETS.get(type_name.split('.')[-1])
-    base = next(c for c in cls.__mro__[1:] if not c.__module__.startswith(
-        PLUGIN))
-    accepted = set(inspect.signature(base.__init__).parameters)
-    plain = {k: v for k, v in dataset_cfg.items() if k in accepted}
+def _plain_base(registry, cls) -> Optional[type]:
+    """The nearest base of ``cls`` that MMPose/MMEngine build by its name."""
+    for base in cls.__mro__[1:]:
+        if base.__module__.startswith(PLUGIN):
+            continue
+        try:
+            if registry.parent.get(base.__name__) is base:
+                return base
+        except KeyError:
+            pass
+    return None
+
+
+def _plain_equivalent(cfg: dict) -> Optional[dict]:
+    """The MMPose/MMEngine config a plugin-typed dict becomes (None: drop).
+
+    A class may say itself how (``plain_config(cfg)``, e.g. the generated
+    dataset becomes ``CocoDataset`` on the files it wrote); otherwise its
+    nearest registered MMPose/MMEngine base takes the arguments it accepts.
+    """
+    found = _plugin_class(cfg['type'])
+    if found is None:
+        return None
+    registry, cls = found
+    if hasattr(cls, 'plain_config'):
+        return cls.plain_config(cfg)
+    base = _plain_base(registry, cls)
+    if base is None:
+        return None
+    params = inspect.signature(base.__init__).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD
+                    for p in params.values())
+    plain = {k: v for k, v in cfg.items() if takes_any or k in params}
     plain['type'] = base.__name__
     return plain
+
+
+_DROP = object()
+
+
+def _without_plugin_types(value):
+    """``value`` with every plugin type replaced by its MMPose equivalent;
+    ``_DROP`` for a value that has none and must go."""
+    if isinstance(value, Mapping):
+        if _is_plugin_type(value.get('type')):
+            value = _plain_equivalent(dict(value))
+            if value is None:
+                return _DROP
+        kept = {k: _without_plugin_types(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not _DROP}
+    if isinstance(value, (list, tuple)):
+        kept = [_without_plugin_types(v) for v in value]
+        return type(value)(v for v in kept if v is not _DROP)
+    if _is_plugin_type(value):
+        found = _plugin_class(value)
+        base = _plain_base(*found) if found else None
+        return base.__name__ if base is not None else _DROP
+    return value
 
 
 def plain_student_config(cfg: Config, student_model: dict) -> Config:
@@ -49,24 +113,23 @@ def plain_student_config(cfg: Config, student_model: dict) -> Config:
         student_model.to_dict() if isinstance(student_model, ConfigDict) else
         student_model)
     student_model.pop('_scope_', None)
-    data['model'] = student_model
+    data.pop('model', None)
     imports = data.get('custom_imports', {}).get('imports', [])
     imports = [m for m in imports if not m.startswith(PLUGIN)]
     if imports:
         data['custom_imports']['imports'] = imports
     else:
         data.pop('custom_imports', None)
-    data['custom_hooks'] = [
-        hook for hook in data.get('custom_hooks', [])
-        if not _is_plugin_type(hook.get('type'))
-    ]
     if data.get('test_dataloader') is None and data.get('val_dataloader'):
         data['test_dataloader'] = copy.deepcopy(data['val_dataloader'])
         data.setdefault('test_evaluator', data.get('val_evaluator'))
         data.setdefault('test_cfg', dict())
-    for loader in DATALOADERS:
-        if isinstance(data.get(loader), dict) and 'dataset' in data[loader]:
-            data[loader]['dataset'] = _plain_dataset(data[loader]['dataset'])
+    data = {
+        key: value
+        for key, value in ((k, _without_plugin_types(v))
+                           for k, v in data.items()) if value is not _DROP
+    }
+    data['model'] = student_model
     for key in ('work_dir', 'resume', 'load_from', 'teacher_ckpt'):
         data.pop(key, None)
     data.setdefault('default_scope', 'mmpose')

@@ -4,18 +4,32 @@ Like MMPose's ``tools/test.py``: the checkpoint becomes ``cfg.load_from`` and
 MMEngine's ``Runner.test()`` loads it through its normal checkpoint path (made
 weights-only safe by :mod:`mmpose_kd.compat`), runs the test loop and returns
 the metrics, which are printed as JSON on the main process. ``--dump`` adds
-MMEngine's ``DumpResults`` metric to save raw predictions.
+MMEngine's ``DumpResults`` metric to save raw predictions; ``--show-dir``,
+``--show``, ``--interval`` and ``--wait-time`` turn on MMPose's
+``PoseVisualizationHook`` as MMPose's own ``tools/test.py`` does.
+
+Unlike MMPose, a checkpoint that does not fit the model (missing, unexpected
+or shape-mismatched keys) is refused before testing, with the keys named
+(:func:`mmpose_kd.utils.check_state_dict_fit`); ``--non-strict`` restores
+MMEngine's behaviour (warn, load what fits, test).
 """
 import argparse
 import json
+import os.path as osp
 from typing import Dict, Optional, Sequence
 
 from mmengine.config import Config
 from mmengine.dist import is_main_process
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint
+from mmpose.engine.hooks import PoseVisualizationHook
 
+from mmpose_kd.utils.checkpoint import (check_state_dict_fit,
+                                        extract_state_dict)
 from .runner_args import (add_common_args, apply_cfg_options, apply_launcher,
-                          apply_work_dir, export_local_rank)
+                          apply_work_dir, enable_visualization,
+                          export_local_rank)
 
 DUMP_SUFFIXES = ('.pkl', '.pickle')
 
@@ -28,6 +42,28 @@ def build_test_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--dump',
         help='also dump the raw predictions to this .pkl file')
+    parser.add_argument(
+        '--non-strict',
+        action='store_true',
+        help='test even when the checkpoint does not fit the model (MMEngine '
+        'warns and loads the keys that fit); by default that is refused')
+    parser.add_argument(
+        '--show-dir',
+        help='save a picture of the predictions for each test sample here '
+        '(MMPose\'s PoseVisualizationHook; a relative path lands in '
+        'WORK_DIR/TIMESTAMP/)')
+    parser.add_argument(
+        '--show', action='store_true', help='display the predictions')
+    parser.add_argument(
+        '--interval',
+        type=int,
+        default=1,
+        help='visualise every INTERVAL-th sample (with --show/--show-dir)')
+    parser.add_argument(
+        '--wait-time',
+        type=float,
+        default=2,
+        help='seconds each picture is displayed (with --show)')
     add_common_args(parser)
     return parser
 
@@ -62,6 +98,9 @@ def merge_test_args(cfg: Config, args: argparse.Namespace) -> Config:
     # After --cfg-options, which cannot address keys of an evaluator list.
     if args.dump is not None:
         add_dump_metric(cfg, args.dump)
+    if args.show or args.show_dir is not None:
+        enable_visualization(cfg, args.show_dir, args.show, args.wait_time,
+                             args.interval)
     apply_launcher(cfg, args.launcher)
     return cfg
 
@@ -79,10 +118,50 @@ def format_metrics(metrics: Dict) -> str:
     }, indent=2, sort_keys=True)
 
 
+def check_checkpoint_fits(runner: Runner, checkpoint: str) -> None:
+    """Raise a ValueError naming the keys unless ``checkpoint`` fits exactly.
+
+    The file is read through MMEngine's loader (weights-only here), as the
+    runner will read it.
+    """
+    model = runner.model.module if is_model_wrapper(
+        runner.model) else runner.model
+    state_dict = extract_state_dict(
+        _load_checkpoint(checkpoint, map_location='cpu'))
+    check_state_dict_fit(model, state_dict, checkpoint, 'checkpoint')
+
+
+def pin_show_dir(runner: Runner) -> Optional[str]:
+    """Fix where MMPose's visualization hook writes, and return that dir.
+
+    ``PoseVisualizationHook`` joins ``work_dir/timestamp`` onto its
+    ``out_dir`` at every test batch, so a relative directory nests deeper
+    with each batch; made absolute once, all pictures land in one place.
+    """
+    for hook in runner.hooks:
+        if isinstance(hook, PoseVisualizationHook) and hook.enable \
+                and hook.out_dir is not None:
+            hook.out_dir = osp.join(runner.work_dir, runner.timestamp,
+                                    hook.out_dir)
+            return hook.out_dir
+    return None
+
+
 def main(argv: Optional[Sequence[str]] = None) -> Dict:
+    parser = build_test_parser()
     args = parse_test_args(argv)
     cfg = build_test_config(args)
-    metrics = Runner.from_cfg(cfg).test()
+    runner = Runner.from_cfg(cfg)
+    if not args.non_strict:
+        try:
+            check_checkpoint_fits(runner, args.checkpoint)
+        except ValueError as error:
+            parser.exit(1, f'{parser.prog}: error: {error} Pass --non-strict '
+                        'to test it anyway.\n')
+    show_dir = pin_show_dir(runner)
+    metrics = runner.test()
     if is_main_process():
         print(format_metrics(metrics))
+        if show_dir is not None:
+            print(f'prediction pictures: {show_dir}')
     return metrics

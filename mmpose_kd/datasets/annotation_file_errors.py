@@ -9,6 +9,10 @@ importing mmpose_kd, the same failures raise :class:`AnnotationFileError`
 error chained; a missing file raises ``FileNotFoundError`` even under
 ``python -O`` (MMPose checks it with ``assert``). Successful loads are
 untouched.
+
+Code written against MMPose keeps working: each raised error is also an
+instance of the exception MMPose itself raises there (``KeyError``,
+``AssertionError``, ...), so ``except KeyError`` still catches it.
 """
 import functools
 
@@ -19,7 +23,35 @@ _MARK = '_mmpose_kd_names_annotation_file'
 
 
 class AnnotationFileError(ValueError):
-    """An annotation file exists but is not valid COCO keypoint data."""
+    """An annotation file exists but is not valid COCO keypoint data.
+
+    Raised as a subclass that also derives from the original error's type
+    (see :func:`annotation_file_error_type`).
+    """
+
+    def __str__(self):  # KeyError would quote the whole message
+        return str(self.args[0]) if self.args else ''
+
+
+class AnnotationFileNotFoundError(FileNotFoundError, AssertionError):
+    """A missing annotation file; MMPose signals it with ``assert``."""
+
+
+@functools.lru_cache(maxsize=None)
+def annotation_file_error_type(original: type) -> type:
+    """An :class:`AnnotationFileError` that is also an ``original``."""
+    if issubclass(original, AnnotationFileError):
+        return original
+
+    def __init__(self, message, cause=None):
+        # Some originals take other arguments (JSONDecodeError: msg, doc,
+        # pos); keep their attributes, but the message is ours.
+        Exception.__init__(self, message)
+        self.__dict__.update(vars(cause) if cause is not None else {})
+
+    return type(f'Annotation{original.__name__}',
+                (AnnotationFileError, original),
+                dict(__init__=__init__, __module__=__name__))
 
 
 def name_annotation_file_in_errors(dataset_cls=BaseCocoStyleDataset) -> bool:
@@ -31,17 +63,17 @@ def name_annotation_file_in_errors(dataset_cls=BaseCocoStyleDataset) -> bool:
     @functools.wraps(original)
     def _load_annotations(self):
         if not exists(self.ann_file):
-            raise FileNotFoundError(
+            raise AnnotationFileNotFoundError(
                 f'{type(self).__name__}: annotation file {self.ann_file!r} '
                 'does not exist (check `data_root` and `ann_file`).')
         try:
             return original(self)
         except (ValueError, KeyError, TypeError, IndexError, AttributeError,
                 AssertionError) as error:  # xtcocotools asserts the format
-            raise AnnotationFileError(
+            raise annotation_file_error_type(type(error))(
                 f'{type(self).__name__}: annotation file {self.ann_file!r} '
                 f'is not valid COCO keypoint data ({type(error).__name__}: '
-                f'{error}).') from error
+                f'{error}).', error) from error
 
     setattr(_load_annotations, _MARK, True)
     dataset_cls._load_annotations = _load_annotations

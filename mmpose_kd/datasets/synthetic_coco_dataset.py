@@ -91,6 +91,23 @@ class SyntheticCocoDataset(CocoDataset):
             data_prefix=data_prefix,
             **kwargs)
 
+    @classmethod
+    def plain_config(cls, cfg: dict) -> dict:
+        """The ``CocoDataset`` config that reads the files this one wrote.
+
+        Used when a trained model's config is exported for plain MMPose:
+        ``split`` becomes the ``ann_file`` and image directory it selects,
+        ``generate`` is dropped (the data must already exist).
+        """
+        split = cfg.get('split', 'train')
+        accepted = inspect.signature(CocoDataset.__init__).parameters
+        plain = {k: v for k, v in cfg.items() if k in accepted}
+        plain.setdefault('data_root', 'data/synthetic_coco')
+        plain['ann_file'] = ann_file_for(split)
+        plain.setdefault('data_prefix', dict(img=image_dir_for(split)))
+        plain['type'] = CocoDataset.__name__
+        return plain
+
     def _ensure_generated(self, data_root: str) -> None:
         rank, world_size = get_dist_info()
         if world_size > 1 and rank != 0:

@@ -8,7 +8,7 @@ unpickling happens only when the caller opts in with ``allow_unsafe=True``.
 """
 import os
 import pickle
-from typing import Dict, List, Optional
+from typing import Dict, List, NamedTuple, Optional
 
 import numpy as np
 import torch
@@ -55,6 +55,18 @@ def safe_globals() -> List:
     ]
 
 
+#: This project's opt-in to full unpickling of the checkpoints MMEngine's
+#: runner loads (``load_from``, ``--resume``, ``tools/test.py``). torch's
+#: own ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` does not switch safety off.
+UNSAFE_CHECKPOINTS_ENV = 'MMPOSE_KD_ALLOW_UNSAFE_CHECKPOINTS'
+
+
+def unsafe_checkpoints_allowed() -> bool:
+    """Whether ``MMPOSE_KD_ALLOW_UNSAFE_CHECKPOINTS`` is set to 1/true/yes."""
+    return os.environ.get(UNSAFE_CHECKPOINTS_ENV, '').strip().lower() in (
+        '1', 'true', 'yes')
+
+
 class CheckpointLoadError(RuntimeError):
     """A checkpoint could not be read; the message names the file."""
 
@@ -88,7 +100,8 @@ def safe_load_checkpoint(path: str,
         if 'weights_only' in str(error) or 'Unsupported global' in str(error):
             hint = (' It holds objects outside the safe allow-list; if you '
                     'trust this file, pass allow_unsafe=True (for a teacher: '
-                    '`teacher_ckpt_allow_unsafe=True`).')
+                    '`teacher_ckpt_allow_unsafe=True`; for the runner\'s '
+                    f'load_from/resume: {UNSAFE_CHECKPOINTS_ENV}=1).')
         raise CheckpointLoadError(
             f'`{field}`: cannot read checkpoint {str(path)!r}: '
             f'{type(error).__name__}: {error}.{hint}') from error
@@ -113,6 +126,78 @@ def extract_state_dict(checkpoint, prefix: Optional[str] = None) -> Dict:
     return state_dict
 
 
+class StateDictFit(NamedTuple):
+    """How a state dict's keys line up with a model's (``data_preprocessor``
+    buffers ignored)."""
+    missing: List[str]
+    unexpected: List[str]
+    mismatched: List[str]  # 'key (file shape) vs (model shape)'
+    total: int
+
+    @property
+    def matched(self) -> int:
+        return self.total - len(self.missing) - len(self.mismatched)
+
+    @property
+    def exact(self) -> bool:
+        return not (self.missing or self.unexpected or self.mismatched)
+
+
+def state_dict_fit(model: torch.nn.Module, state_dict: Dict) -> StateDictFit:
+    """Compare ``state_dict`` with ``model.state_dict()`` key by key."""
+    own = model.state_dict()
+    own_keys = [k for k in own if not k.startswith('data_preprocessor.')]
+    return StateDictFit(
+        missing=[k for k in own_keys if k not in state_dict],
+        unexpected=[
+            k for k in state_dict
+            if k not in own and not k.startswith('data_preprocessor.')
+        ],
+        mismatched=[
+            f'{k} {tuple(state_dict[k].shape)} vs {tuple(own[k].shape)}'
+            for k in own_keys if k in state_dict
+            and tuple(state_dict[k].shape) != tuple(own[k].shape)
+        ],
+        total=len(own_keys))
+
+
+def check_state_dict_fit(model: torch.nn.Module,
+                         state_dict: Dict,
+                         path: str,
+                         field: str,
+                         min_match: Optional[float] = None) -> StateDictFit:
+    """Raise a ValueError naming ``path`` unless ``state_dict`` fits ``model``.
+
+    Args:
+        model (nn.Module): The model the weights are meant for.
+        state_dict (dict): The weights (keys as in ``model.state_dict()``).
+        path (str): The checkpoint file, named in the error.
+        field (str): The config field or flag the file came from.
+        min_match (float, optional): ``None`` (strict): every key of the
+            model present with its shape and no extra keys. A fraction
+            tolerates that share of the model's keys found with the right
+            shape (extra keys allowed), but never a shape mismatch.
+
+    Returns:
+        StateDictFit: The comparison, when it passes.
+    """
+    fit = state_dict_fit(model, state_dict)
+    if min_match is None:
+        refused = not fit.exact
+    else:
+        refused = (not fit.total or fit.matched / fit.total < min_match
+                   or bool(fit.mismatched))
+    if refused:
+        def show(keys):
+            return ', '.join(keys[:8]) + (' ...' if len(keys) > 8 else '')
+        raise ValueError(
+            f'`{field}`: checkpoint {str(path)!r} does not fit the model '
+            f'({fit.matched}/{fit.total} keys match). missing: '
+            f'[{show(fit.missing)}]; unexpected: [{show(fit.unexpected)}]; '
+            f'shape mismatch: [{show(fit.mismatched)}].')
+    return fit
+
+
 def load_state_dict_checked(model: torch.nn.Module,
                             state_dict: Dict,
                             path: str,
@@ -122,24 +207,10 @@ def load_state_dict_checked(model: torch.nn.Module,
 
     Raises a ValueError naming the file and listing missing/unexpected keys
     when fewer than ``min_match`` of the model's keys are found with the
-    right shape, so a checkpoint of the wrong model is never half-loaded in
-    silence.
+    right shape (see :func:`check_state_dict_fit`), so a checkpoint of the
+    wrong model is never half-loaded in silence.
     """
+    check_state_dict_fit(model, state_dict, path, field, min_match)
     own = model.state_dict()
-    own_keys = [k for k in own if not k.startswith('data_preprocessor.')]
-    missing = [k for k in own_keys if k not in state_dict]
-    unexpected = [k for k in state_dict if k not in own
-                  and not k.startswith('data_preprocessor.')]
-    mismatched = [k for k in own_keys if k in state_dict
-                  and tuple(state_dict[k].shape) != tuple(own[k].shape)]
-    matched = len(own_keys) - len(missing) - len(mismatched)
-    if not own_keys or matched / len(own_keys) < min_match or mismatched:
-        def show(keys):
-            return ', '.join(keys[:8]) + (' ...' if len(keys) > 8 else '')
-        raise ValueError(
-            f'`{field}`: checkpoint {str(path)!r} does not fit the model '
-            f'({matched}/{len(own_keys)} keys match). missing: '
-            f'[{show(missing)}]; unexpected: [{show(unexpected)}]; shape '
-            f'mismatch: [{show(mismatched)}].')
     model.load_state_dict(
         {k: v for k, v in state_dict.items() if k in own}, strict=False)

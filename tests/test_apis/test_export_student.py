@@ -191,6 +191,21 @@ def test_export_names_the_file_that_is_missing_or_does_not_fit(
     assert f'checkpoint {tcd_ckpt!r} does not match' in result.stderr
 
 
+def test_non_strict_export_writes_weights_that_do_not_fit(ocd_run, tmp_path):
+    ocd_runner, _ = ocd_run
+    ocd_ckpt = osp.join(ocd_runner.work_dir, 'epoch_1.pth')
+    plain_config = osp.join(CONFIGS_ROOT, PLAIN_STUDENT)
+    result = export_tool(plain_config, ocd_ckpt, '--out-dir', str(tmp_path))
+    assert result.returncode == 1
+    assert 'unexpected: [head.regression' in result.stderr
+    assert 'Pass --non-strict to export it anyway' in result.stderr
+    result = export_tool(plain_config, ocd_ckpt, '--out-dir', str(tmp_path),
+                         '--non-strict')
+    assert result.returncode == 0, result.stderr[-3000:]
+    written = torch.load(str(tmp_path / 'student.pth'))['state_dict']
+    assert any(k.startswith('head.regression') for k in written)
+
+
 def test_hook_exports_the_plain_student_of_a_distiller_with_an_ocd_head(
         tmp_path):
     """A distiller whose student is an OCD model (TCD + OCD together)."""

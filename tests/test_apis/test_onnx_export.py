@@ -112,3 +112,27 @@ def test_command_line_writes_and_checks(plain_model, coco_tiny_dir, tmp_path,
     assert diff < 1e-2
     with pytest.raises(SystemExit):
         main([config, str(tmp_path / 'missing.pth')])
+
+
+def test_command_line_refuses_a_checkpoint_that_does_not_fit(
+        plain_model, tmp_path, capsys):
+    model, config, _ = plain_model
+    state = {k: v for k, v in model.state_dict().items()}
+    dropped = sorted(k for k in state if k.startswith('head.'))[-1]
+    state.pop(dropped)
+    state['head.extra'] = torch.zeros(1)
+    state['backbone.conv1.weight'] = torch.zeros(1, 3, 7, 7)
+    checkpoint = str(tmp_path / 'other.pth')
+    torch.save(dict(state_dict=state), checkpoint)
+    out = str(tmp_path / 'refused.onnx')
+    with pytest.raises(SystemExit) as error:
+        main([config, checkpoint, '--out', out])
+    assert error.value.code == 1
+    message = capsys.readouterr().err
+    assert f"checkpoint {checkpoint!r} does not fit the model" in message
+    assert f'missing: [{dropped}]' in message
+    assert 'unexpected: [head.extra]' in message
+    assert 'backbone.conv1.weight (1, 3, 7, 7) vs (64, 3, 7, 7)' in message
+    assert not osp.exists(out)
+    main([config, checkpoint, '--out', out, '--non-strict'])
+    assert osp.isfile(out)

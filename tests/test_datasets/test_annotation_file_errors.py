@@ -63,3 +63,31 @@ def test_valid_files_load_as_before(coco_copy):
     dataset = build(coco_copy)
     assert len(dataset) > 0
     assert dataset[0]['inputs'].shape[-2:] == (64, 48)
+
+
+@pytest.mark.parametrize('content, mmpose_error', [
+    ('{"images": [', json.JSONDecodeError),
+    (json.dumps({'images': [], 'annotations': [{'id': 1}]}), KeyError),
+])
+def test_mmpose_exception_types_stay_catchable(coco_copy, content,
+                                               mmpose_error):
+    (coco_copy / 'broken.json').write_text(content)
+    # Code written for plain MMPose catches what MMPose raises here.
+    with pytest.raises(mmpose_error) as error:
+        build(coco_copy, 'broken.json')
+    assert isinstance(error.value, AnnotationFileError)
+    assert str(error.value).startswith('CocoDataset: annotation file ')
+    assert type(error.value.__cause__) is mmpose_error
+
+
+def test_json_error_keeps_its_position(coco_copy):
+    (coco_copy / 'broken.json').write_text('{"images": [')
+    with pytest.raises(json.JSONDecodeError) as error:
+        build(coco_copy, 'broken.json')
+    assert error.value.pos == error.value.__cause__.pos == 12
+
+
+def test_missing_annotation_file_is_still_an_assertion_error(coco_copy):
+    # MMPose itself reports a missing file with `assert exists(...)`.
+    with pytest.raises(AssertionError, match=r'nope.json'):
+        build(coco_copy, 'nope.json')

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 import torch
 
+from mmengine.config import Config
+
 from mmpose_kd.apis.test import (build_test_config, format_metrics,
-                                 parse_test_args)
+                                 merge_test_args, parse_test_args)
 
 TINY_CONFIG = osp.join(
     osp.dirname(osp.dirname(__file__)), 'data', 'configs',
@@ -74,3 +76,27 @@ def test_distributed_test_without_cuda_uses_gloo(monkeypatch):
 def test_metrics_print_as_plain_json():
     text = format_metrics({'coco/AP': np.float64(0.25), 'coco/AR': 0.5})
     assert json.loads(text) == {'coco/AP': 0.25, 'coco/AR': 0.5}
+
+
+def test_show_dir_turns_on_mmposes_visualization_hook():
+    cfg = eval_cfg('--show-dir', 'vis', '--interval', '3')
+    hook = cfg.default_hooks.visualization
+    assert hook.type == 'PoseVisualizationHook'
+    assert (hook.enable, hook.out_dir, hook.show, hook.interval) == (
+        True, 'vis', False, 3)
+    assert 'wait_time' not in hook  # only set with --show, as in MMPose
+
+
+def test_show_sets_wait_time_and_no_flag_leaves_the_hook_off():
+    hook = eval_cfg('--show', '--wait-time', '0.5').default_hooks.visualization
+    assert (hook.enable, hook.show, hook.wait_time, hook.interval) == (
+        True, True, 0.5, 1)
+    assert eval_cfg().default_hooks.visualization.enable is False
+
+
+def test_show_dir_needs_the_hook_in_the_config():
+    args = parse_test_args([TINY_CONFIG, 'ckpt.pth', '--show-dir', 'vis'])
+    cfg = Config.fromfile(TINY_CONFIG)
+    cfg.default_hooks.pop('visualization')
+    with pytest.raises(ValueError, match='default_hooks.visualization'):
+        merge_test_args(cfg, args)

@@ -37,6 +37,32 @@ def _load_file(path: str, field: str, spec: str) -> Config:
     return Config.fromfile(path)
 
 
+def replace_hint(field: str) -> str:
+    """What to write to replace (not merge into) a model part of a recipe."""
+    part = field.rsplit('.', 1)[-1]
+    return (f'If your config inherits a recipe and sets `{part}`, MMEngine '
+            'merges your dict into the recipe\'s: to replace the whole '
+            f'model write `{part}=dict(_delete_=True, '
+            "type='TopdownPoseEstimator', ...)`; to replace one part, put "
+            "`_delete_=True` in that sub-dict, e.g. `backbone=dict("
+            "_delete_=True, type='ResNet', ...)` (see the README, "
+            '"Swapping a recipe\'s student or teacher").')
+
+
+def build_model_part(cfg: ConfigDict, field: str, registry):
+    """``registry.build(cfg)``; a wrong argument also says how to replace.
+
+    A ``TypeError`` (unexpected or missing argument) is what a dict
+    half-merged into a recipe's gives, e.g. a new backbone type that kept
+    the old backbone's ``depth``.
+    """
+    try:
+        return registry.build(cfg)
+    except TypeError as error:
+        raise TypeError(f'`{field}`: {error}. {replace_hint(field)}') \
+            from error
+
+
 def resolve_model_cfg(spec: Union[str, dict], field: str) -> ConfigDict:
     """Return the model config that ``spec`` describes.
 
@@ -49,7 +75,7 @@ def resolve_model_cfg(spec: Union[str, dict], field: str) -> ConfigDict:
         if 'type' not in spec:
             raise ValueError(f'`{field}` must be a model dict with a `type` '
                              f'(e.g. TopdownPoseEstimator), got keys '
-                             f'{sorted(spec)}.')
+                             f'{sorted(spec)}. {replace_hint(field)}')
         return ConfigDict(spec)
     if not isinstance(spec, str):
         raise TypeError(f'`{field}` must be a model dict or a config file '

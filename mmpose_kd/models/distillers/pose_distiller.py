@@ -16,7 +16,7 @@ from mmpose_kd.utils.checkpoint import (extract_state_dict,
                                         safe_load_checkpoint)
 from mmpose_kd.utils.module_paths import get_submodule, parse_tap, select_output
 from mmpose_kd.utils.output_recorder import record_outputs
-from .model_config import resolve_model_cfg
+from .model_config import build_model_part, resolve_model_cfg
 
 #: Alias of the head's forward output (heatmaps, coordinates, SimCC vectors).
 PREDS = 'preds'
@@ -118,11 +118,11 @@ class PoseDistiller(BaseModel):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
 
-        self.student = MODELS.build(self.student_cfg)
+        self.student = build_model_part(self.student_cfg, 'student', MODELS)
         # The teacher's own init_cfg (often a download URL) is never used:
         # its weights come from `teacher_ckpt`.
         teacher_cfg.pop('init_cfg', None)
-        teacher_model = MODELS.build(teacher_cfg)
+        teacher_model = build_model_part(teacher_cfg, 'teacher', MODELS)
         self._check_pair(self.student, teacher_model)
         if teacher_ckpt is not None:
             checkpoint = safe_load_checkpoint(
