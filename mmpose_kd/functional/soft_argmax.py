@@ -29,6 +29,15 @@ DEFAULT_WINDOW = 6
 DEFAULT_REFINE = 10
 
 
+def check_window(owner: str, name: str, window):
+    """Return ``window`` if it is None or an int >= 0, else raise."""
+    if window is not None and (isinstance(window, bool)
+                               or not isinstance(window, int) or window < 0):
+        raise ValueError(f'{owner}: `{name}` must be None or an int >= 0, '
+                         f'got {window!r}.')
+    return window
+
+
 def soft_argmax_2d(heatmaps: Tensor,
                    beta: float = 1.0,
                    mode: str = 'linear',
@@ -76,10 +85,7 @@ def soft_argmax_2d(heatmaps: Tensor,
                          f'{SOFT_ARGMAX_MODES}, got {mode!r}')
     if not beta > 0:
         raise ValueError(f'soft_argmax_2d: `beta` must be > 0, got {beta!r}')
-    if window is not None and (isinstance(window, bool)
-                               or not isinstance(window, int) or window < 0):
-        raise ValueError('soft_argmax_2d: `window` must be None or an int '
-                         f'>= 0, got {window!r}')
+    check_window('soft_argmax_2d', 'window', window)
     if isinstance(refine, bool) or not isinstance(refine, int) or refine < 0:
         raise ValueError('soft_argmax_2d: `refine` must be an int >= 0, got '
                          f'{refine!r}')
