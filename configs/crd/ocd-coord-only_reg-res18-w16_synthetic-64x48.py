@@ -7,7 +7,7 @@ model = dict(head=dict(heatmap_distill=None))
 custom_hooks = [
     dict(
         type='mmpose_kd.DistillLossWeightHook',
-        by_epoch=True,
+        by_fraction=True,
         schedules={'head.coord_distill': {{_base_.ocd_warmup}}}),
     dict(type='mmpose_kd.StudentCheckpointHook'),
 ]

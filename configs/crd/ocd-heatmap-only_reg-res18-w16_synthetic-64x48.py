@@ -7,7 +7,7 @@ model = dict(head=dict(coord_distill=None))
 custom_hooks = [
     dict(
         type='mmpose_kd.DistillLossWeightHook',
-        by_epoch=True,
+        by_fraction=True,
         schedules={'head.heatmap_distill': {{_base_.ocd_warmup}}}),
     dict(type='mmpose_kd.StudentCheckpointHook'),
 ]

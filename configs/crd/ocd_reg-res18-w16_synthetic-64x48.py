@@ -66,12 +66,13 @@ train_pipeline = [
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 # OCD warm-up: the heatmap branch starts untrained, so the OCD losses ramp in
-# linearly from 0 over the first 10 of the 50 epochs (20% of iterations).
-ocd_warmup = dict(type='linear', start_factor=0.0, end_factor=1.0, end=10)
+# linearly from 0 over the first 20% of the run (by_fraction: 10 of 50 epochs,
+# 3 of 15 with --epochs 15).
+ocd_warmup = dict(type='linear', start_factor=0.0, end_factor=1.0, end=0.2)
 custom_hooks = [
     dict(
         type='mmpose_kd.DistillLossWeightHook',
-        by_epoch=True,
+        by_fraction=True,
         schedules={
             'head.coord_distill': ocd_warmup,
             'head.heatmap_distill': ocd_warmup

@@ -91,3 +91,47 @@ def test_the_student_is_the_student_alone_recipe():
         assert distill.model.student == baseline.model
         assert distill.train_dataloader == baseline.train_dataloader
         assert distill.train_cfg == baseline.train_cfg
+
+
+def test_teacher_at_twice_the_heatmap_size_agrees_with_the_skeleton_loss():
+    """Logit and skeleton terms of the 32x24-teacher recipe have their
+    minimum at the same student keypoints (x_T = 2 x_S)."""
+    import copy
+
+    import torch
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+
+    from mmpose_kd.functional import render_gaussian_heatmaps
+    cfg = load('ikd/ikd-logit-skeleton_hm-res18-w32-hm32x24_'
+               'hm-res18-w18_synthetic-64x48.py')
+    init_default_scope('mmpose')
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.teacher_ckpt = None
+    distiller = MODELS.build(model_cfg)
+    inputs = torch.rand(1, 3, 64, 48)
+    with torch.no_grad():
+        student_maps = distiller.student.head(
+            distiller.student.extract_feat(inputs))
+        teacher_maps = distiller.teacher.head(
+            distiller.teacher.extract_feat(inputs))
+    assert student_maps.shape[-2:] == (16, 12)
+    assert teacher_maps.shape[-2:] == (32, 24)
+
+    gen = torch.Generator().manual_seed(0)
+    keypoints = 3 + torch.rand(1, 17, 2, generator=gen) * torch.tensor(
+        [6.0, 10.0])  # student px, inside the 16x12 map
+    teacher = render_gaussian_heatmaps(keypoints * 2, (24, 32), 4.0)
+    losses = distiller.distill_losses
+
+    def terms(shift):
+        student = render_gaussian_heatmaps(keypoints + shift, (12, 16), 2.0)
+        return (losses.loss_logit(student, teacher).item(),
+                losses.loss_structure(student, teacher).item())
+
+    logit, skeleton = terms(0.0)
+    assert skeleton < 1e-4
+    # Half-pixel resizing (align_corners=False) had the logit minimum a
+    # quarter pixel off, where the skeleton loss is not at its minimum.
+    for shift in (-0.25, 0.25):
+        assert terms(shift)[0] > logit

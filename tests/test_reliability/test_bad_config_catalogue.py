@@ -13,7 +13,8 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmpose_kd  # noqa: F401
-from tests.tiny_models import (HEATMAP_CODEC, coco_tiny_runner_cfg,
+from tests.tiny_models import (HEATMAP_CODEC, PREPROCESSOR,
+                               coco_tiny_runner_cfg,
                                heatmap_model, regression_model)
 
 
@@ -147,6 +148,10 @@ CATALOGUE = [
      _set('teacher.data_preprocessor', dict(
          type='PoseDataPreprocessor', mean=[0., 0., 0.], std=[1., 1., 1.])),
      ValueError, r'data_preprocessor.mean'),
+    ('student and teacher order colour channels differently',
+     _set('teacher.data_preprocessor', dict(
+         PREPROCESSOR, bgr_to_rgb=False)),
+     ValueError, r'data_preprocessor.bgr_to_rgb: True vs False'),
 ]
 
 

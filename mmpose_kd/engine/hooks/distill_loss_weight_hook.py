@@ -24,8 +24,13 @@ class DistillLossWeightHook(Hook):
         schedules (dict): ``module path -> dict(type=..., **args)`` with the
             arguments of :func:`schedule_factor`; ``end`` defaults to the
             run's ``max_iters``. With ``by_epoch=True`` ``begin``/``end``/
-            ``milestones`` count epochs and are converted to iterations.
+            ``milestones`` count epochs and are converted to iterations;
+            with ``by_fraction=True`` they are fractions of the run
+            (``end=0.2``: the first 20% of its iterations), so the schedule
+            stretches with the run (``--epochs``, ``--scale``).
         by_epoch (bool): Whether the schedule arguments count epochs.
+        by_fraction (bool): Whether they are fractions of the run, in
+            [0, 1]. Not with ``by_epoch``.
 
     Example:
         >>> dict(type='mmpose_kd.DistillLossWeightHook', schedules={
@@ -35,7 +40,10 @@ class DistillLossWeightHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self, schedules: Dict[str, dict], by_epoch: bool = False):
+    def __init__(self,
+                 schedules: Dict[str, dict],
+                 by_epoch: bool = False,
+                 by_fraction: bool = False):
         if not isinstance(schedules, dict) or not schedules:
             raise ValueError('DistillLossWeightHook: `schedules` must be a '
                              'non-empty dict of module path -> schedule.')
@@ -45,8 +53,22 @@ class DistillLossWeightHook(Hook):
                 raise ValueError(
                     f'DistillLossWeightHook: `schedules.{path}.type` must be '
                     f'one of {SCHEDULES}, got {kind!r}.')
+            if by_fraction:
+                points = [cfg.get('begin'), cfg.get('end'),
+                          *cfg.get('milestones', ())]
+                bad = [p for p in points
+                       if p is not None and not 0 <= p <= 1]
+                if bad:
+                    raise ValueError(
+                        f'DistillLossWeightHook: `schedules.{path}`: with '
+                        'by_fraction=True begin/end/milestones are '
+                        f'fractions of the run in [0, 1], got {bad}.')
+        if by_epoch and by_fraction:
+            raise ValueError('DistillLossWeightHook: `by_epoch` and '
+                             '`by_fraction` cannot both be True.')
         self.schedules = schedules
         self.by_epoch = by_epoch
+        self.by_fraction = by_fraction
         self._base_weights: Optional[Dict[str, float]] = None
 
     def _resolve(self, runner):
@@ -72,13 +94,14 @@ class DistillLossWeightHook(Hook):
             if self.by_epoch else 1
 
     def _args(self, cfg: dict, max_iters: int) -> dict:
-        scale = self._iters_per_epoch
+        scale = max_iters if self.by_fraction else self._iters_per_epoch
         args = {k: v for k, v in cfg.items() if k != 'type'}
         for key in ('begin', 'end'):
             if args.get(key) is not None:
-                args[key] = args[key] * scale
+                args[key] = round(args[key] * scale)
         if 'milestones' in args:
-            args['milestones'] = [m * scale for m in args['milestones']]
+            args['milestones'] = [round(m * scale)
+                                  for m in args['milestones']]
         if args.get('end') is None and cfg['type'] in ('linear', 'cosine'):
             args['end'] = max_iters
         return args

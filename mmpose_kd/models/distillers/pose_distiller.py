@@ -119,6 +119,22 @@ class PoseDistiller(BaseModel):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
 
         self.student = build_model_part(self.student_cfg, 'student', MODELS)
+        # Everything else is built under a forked RNG, so the student's
+        # initial weights (drawn when the runner initialises the student,
+        # the first child) are those of the student-alone run with the same
+        # seed: a distillation run and its baseline start from one student.
+        with torch.random.fork_rng(devices=[]):
+            self._build_rest(teacher_cfg, teacher_ckpt,
+                             teacher_ckpt_allow_unsafe, distill_losses,
+                             student_loss_weight, eval_teacher,
+                             check_finite, teacher_dtype,
+                             teacher_channels_last)
+
+    def _build_rest(self, teacher_cfg, teacher_ckpt,
+                    teacher_ckpt_allow_unsafe, distill_losses,
+                    student_loss_weight, eval_teacher, check_finite,
+                    teacher_dtype, teacher_channels_last) -> None:
+        """Build the teacher and the distillation losses (see __init__)."""
         # The teacher's own init_cfg (often a download URL) is never used:
         # its weights come from `teacher_ckpt`.
         teacher_cfg.pop('init_cfg', None)
@@ -185,6 +201,16 @@ class PoseDistiller(BaseModel):
                     f'(data_preprocessor.{attr}: {s_value.flatten().tolist()}'
                     f' vs {t_value.flatten().tolist()}); the teacher sees the '
                     'student\'s preprocessed images, so they must match.')
+        s_swap = getattr(student.data_preprocessor, '_channel_conversion',
+                         None)
+        t_swap = getattr(teacher.data_preprocessor, '_channel_conversion',
+                         None)
+        if None not in (s_swap, t_swap) and bool(s_swap) != bool(t_swap):
+            raise ValueError(
+                'student and teacher order colour channels differently '
+                f'(data_preprocessor.bgr_to_rgb: {bool(s_swap)} vs '
+                f'{bool(t_swap)}); the teacher sees the student\'s '
+                'preprocessed images, so they must match.')
 
     def _add_distill_loss(self, name: str, cfg: dict) -> None:
         field = f'distill_losses.{name}'

@@ -1,7 +1,7 @@
 """Online Cross-Representation Distillation (OCD) as a two-branch head.
 
 One head, two branches on the same backbone features (Liu et al., ECCV 2024 W;
-our reading in METHODS.md sections 2-3): a heatmap branch used in training
+our reading in docs/crd.md): a heatmap branch used in training
 only, and the regression branch that is deployed. Training adds the two OCD
 losses, which teach the regression branch from the heatmap branch's detached
 output. Inference and tensor-mode forward (ONNX export) see the regression

@@ -1,6 +1,6 @@
 """A regression head of reduced capacity, to be trained with OCD / TCD.
 
-The "downsized head" of Cross-Representation Distillation (METHODS.md
+The "downsized head" of Cross-Representation Distillation (docs/crd.md
 section 2): a DeepPose-style head whose final FC reads a narrower vector - a
 1x1 convolution reduces the channels and/or hidden FC layers sit in between.
 Everything but :meth:`forward` (loss, predict, flip test, decoding) is

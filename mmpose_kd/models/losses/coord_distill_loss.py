@@ -3,20 +3,32 @@
 Loss 2 of Cross-Representation Distillation (Liu et al., ECCV 2024 W): the
 regression head's own task loss, applied against sg(soft-argmax(H)) of a
 heatmap teacher (TCD) or of the same network's heatmap branch (OCD). Our
-reading of the paper (METHODS.md section 2).
+reading of the paper (docs/crd.md, loss 2).
 """
 from typing import Optional, Union
 
 import torch
-from mmpose.models.losses import RLELoss
+from mmpose.models.losses import L1Loss, MSELoss, RLELoss, SmoothL1Loss
 from torch import Tensor, nn
+from torch.nn import functional as F
 
 from mmpose_kd.functional import heatmap_to_normalized_coords, soft_argmax_2d
-from mmpose_kd.functional.soft_argmax import SOFT_ARGMAX_MODES
+from mmpose_kd.functional.soft_argmax import (DEFAULT_WINDOW,
+                                              SOFT_ARGMAX_MODES,
+                                              check_window)
 from mmpose_kd.registry import MODELS
 from .base_distill_loss import BaseDistillLoss
 from .utils import (check_choice, check_positive_number,
                     resolve_keypoint_weights)
+
+#: MMPose's coordinate losses that weight by ``criterion(pred * w, t * w)``:
+#: squared (SmoothL1's quadratic regime, MSE) or linear (L1) in ``w``. They
+#: are evaluated here element-wise and weighted once, linearly.
+ELEMENTWISE_CRITERIA = {
+    SmoothL1Loss: F.smooth_l1_loss,
+    L1Loss: F.l1_loss,
+    MSELoss: F.mse_loss,
+}
 
 
 @MODELS.register_module()
@@ -26,15 +38,21 @@ class CoordDistillLoss(BaseDistillLoss):
     Pseudo-targets ``t = soft_argmax_2d(H_T) / (W, H)`` are normalised like
     ``RegressionLabel`` labels; weights are ``v_k`` times, with
     ``use_confidence``, the teacher's peak value clamped to [0, 1] (a teacher
-    that does not see a keypoint does not teach it). The criterion is called
-    the way MMPose's regression heads call their loss:
-    ``criterion(pred, t, w[..., None])``, or for :class:`RLELoss`
-    ``criterion(pred[..., :2], pred[..., 2:4], t, w[..., None])``.
+    that does not see a keypoint does not teach it). The weight enters every
+    criterion linearly: ``L = loss_weight_c * mean(w * l(pred, t))``.
+    MMPose's ``SmoothL1Loss``, ``L1Loss`` and ``MSELoss`` weight by
+    ``l(pred * w, t * w)``, which squares ``w`` in the quadratic regime (all
+    of it on normalised coordinates), so they are evaluated element-wise
+    here (``l`` = ``F.smooth_l1_loss``, ``F.l1_loss``, ``F.mse_loss``) with
+    the criterion's own ``loss_weight``; :class:`RLELoss` already weights its
+    negative log-likelihood linearly and is called as ``RLEHead`` calls it,
+    ``criterion(pred[..., :2], pred[..., 2:4], t, w[..., None])``. A
+    criterion with ``use_target_weight=False`` gets no weights.
 
     Args:
         criterion (dict | nn.Module): The per-keypoint task loss: a config
             built from the model registry (``SmoothL1Loss``, ``L1Loss``,
-            ``RLELoss``, ...) or a module, e.g. the regression head's own
+            ``MSELoss`` or ``RLELoss``) or such a module, e.g. the regression head's own
             ``loss_module`` (what :class:`CrossRepresentationHead` passes when
             its ``coord_distill`` config gives no criterion). Defaults to
             ``dict(type='SmoothL1Loss', use_target_weight=True)``.
@@ -42,12 +60,15 @@ class CoordDistillLoss(BaseDistillLoss):
             peak value (meant for MSRA-style heatmaps whose peak is ~1 where
             the keypoint is seen). Needs a criterion with
             ``use_target_weight=True``. Defaults to True.
-        mode (str): Soft-argmax mode, ``'linear'`` or ``'softmax'``.
-        beta (float): Soft-argmax inverse temperature (``'softmax'`` only).
-        window (int, optional): Soft-argmax window radius in heatmap px around
-            each channel's maximum; ``None`` takes the expectation over the
-            whole map, which background noise biases towards the centre.
-            Defaults to 6 (3 sigma of the usual sigma=2 codec).
+        soft_argmax_mode (str): ``'linear'`` or ``'softmax'``, see
+            :func:`~mmpose_kd.functional.soft_argmax_2d`. Defaults to
+            ``'linear'``.
+        soft_argmax_beta (float): Inverse temperature of ``'softmax'`` mode
+            (> 0). Defaults to 1.
+        soft_argmax_window (int, optional): Window radius in heatmap px around
+            each channel's estimate; ``None``: the largest window that fits,
+            which background noise biases towards its centre. Defaults to 6
+            (3 sigma of the usual sigma=2 codec), as in every loss here.
         loss_weight (float): Loss multiplier (>= 0). Defaults to 1.
 
     Note:
@@ -62,9 +83,9 @@ class CoordDistillLoss(BaseDistillLoss):
                  criterion: Union[dict, nn.Module] = dict(
                      type='SmoothL1Loss', use_target_weight=True),
                  use_confidence: bool = True,
-                 mode: str = 'linear',
-                 beta: float = 1.0,
-                 window: Optional[int] = 6,
+                 soft_argmax_mode: str = 'linear',
+                 soft_argmax_beta: float = 1.0,
+                 soft_argmax_window: Optional[int] = DEFAULT_WINDOW,
                  loss_weight: float = 1.0):
         super().__init__(loss_weight=loss_weight)
         owner = type(self).__name__
@@ -83,19 +104,29 @@ class CoordDistillLoss(BaseDistillLoss):
                 'applies target weights, got '
                 f'{type(self.criterion).__name__} with '
                 'use_target_weight=False.')
-        self.mode = check_choice(owner, 'mode', mode, SOFT_ARGMAX_MODES)
-        self.beta = check_positive_number(owner, 'beta', beta)
-        if window is not None and (isinstance(window, bool)
-                                   or not isinstance(window, int)
-                                   or window < 0):
-            raise ValueError(f'{owner}: `window` must be None or an int >= 0,'
-                             f' got {window!r}.')
-        self.window = window
+        if not isinstance(self.criterion,
+                          (RLELoss, *ELEMENTWISE_CRITERIA)):
+            raise ValueError(
+                f'{owner}: `criterion` must be one of MMPose\'s '
+                'SmoothL1Loss, L1Loss, MSELoss or RLELoss (the ones whose '
+                'keypoint weight this loss applies linearly), got '
+                f'{type(self.criterion).__name__}.')
+        self.soft_argmax_mode = check_choice(owner, 'soft_argmax_mode',
+                                             soft_argmax_mode,
+                                             SOFT_ARGMAX_MODES)
+        self.soft_argmax_beta = check_positive_number(owner,
+                                                      'soft_argmax_beta',
+                                                      soft_argmax_beta)
+        self.soft_argmax_window = check_window(owner, 'soft_argmax_window',
+                                               soft_argmax_window)
 
     def pseudo_targets(self, teacher: Tensor):
         """Return (normalised coords (B, K, 2), confidence (B, K))."""
         coords, scores = soft_argmax_2d(
-            teacher, beta=self.beta, mode=self.mode, window=self.window)
+            teacher,
+            beta=self.soft_argmax_beta,
+            mode=self.soft_argmax_mode,
+            window=self.soft_argmax_window)
         height, width = teacher.shape[-2:]
         targets = heatmap_to_normalized_coords(coords, (width, height))
         return targets, scores.clamp(0, 1)
@@ -113,6 +144,8 @@ class CoordDistillLoss(BaseDistillLoss):
         if self.use_confidence:
             weights = weights * confidence
         weights = weights.unsqueeze(-1)  # (B, K, 1) as the heads pass it
+        if not getattr(self.criterion, 'use_target_weight', True):
+            weights = torch.ones_like(weights)
 
         if isinstance(self.criterion, RLELoss):
             if student.shape[-1] != 4:
@@ -122,11 +155,15 @@ class CoordDistillLoss(BaseDistillLoss):
                     f'{tuple(student.shape)}.')
             return self.criterion(student[..., :2], student[..., 2:4],
                                   targets, weights)
-        return self.criterion(student[..., :2], targets, weights)
+        elementwise = ELEMENTWISE_CRITERIA[type(self.criterion)]
+        per_coordinate = elementwise(
+            student[..., :2], targets, reduction='none')
+        return (per_coordinate * weights).mean() * self.criterion.loss_weight
 
     def extra_repr(self) -> str:
-        return (f'use_confidence={self.use_confidence}, mode={self.mode!r}, '
-                f'beta={self.beta}, window={self.window}, '
+        return (f'use_confidence={self.use_confidence}, '
+                f'soft_argmax_mode={self.soft_argmax_mode!r}, '
+                f'soft_argmax_window={self.soft_argmax_window}, '
                 f'{super().extra_repr()}')
 
 

@@ -1,7 +1,7 @@
 """Feature distillation: a student feature map imitates the teacher's.
 
 Second of the three IKD mechanisms (Xu et al., IEEE SPL 2020), in our reading
-(METHODS.md section 1): a trainable connector maps the student feature to the
+(docs/ikd.md): a trainable connector maps the student feature to the
 teacher's channels, the spatial size is aligned by interpolation, and the
 squared error is averaged over every element.
 """

@@ -1,7 +1,7 @@
 """Logit distillation on heatmaps: the teacher's heatmaps as soft targets.
 
 First of the three IKD mechanisms (Xu et al., IEEE SPL 2020). The paper gives
-no formula; the two modes below are our reading of it (METHODS.md section 1).
+no formula; the two modes below are our reading of it (docs/ikd.md).
 """
 from typing import Optional
 

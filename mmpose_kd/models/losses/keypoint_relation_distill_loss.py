@@ -1,7 +1,7 @@
 """Structure distillation, keypoint-relation reading: inter-joint structure.
 
 One of the three switchable readings of the IKD structure term (our reading of
-Xu et al., IEEE SPL 2020; METHODS.md section 1): the student's heatmap channels
+Xu et al., IEEE SPL 2020; docs/ikd.md): the student's heatmap channels
 must relate to each other (cosine similarity) as the teacher's do.
 """
 from typing import Optional
@@ -22,7 +22,7 @@ class KeypointRelationDistillLoss(BaseDistillLoss):
     heatmap channels (:func:`~mmpose_kd.functional.keypoint_relation_matrix`)
     and ``L = 1/(B K K) sum_b sum_ij w_bij (A_S - A_T)_bij^2`` with
     ``w_bij = v_bi * v_bj`` (all ones without keypoint weights, giving the
-    plain mean of METHODS.md). Weighting a pair by both endpoints is our
+    plain mean of docs/ikd.md). Weighting a pair by both endpoints is our
     design choice: a relation involving an unlabelled joint carries no
     supervision worth trusting.
 

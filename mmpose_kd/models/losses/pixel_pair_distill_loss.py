@@ -1,8 +1,11 @@
 """Structure distillation, pixel-pair reading: pair-wise spatial affinity.
 
 One of the three switchable readings of the IKD structure term (our reading of
-Xu et al., IEEE SPL 2020, after the pair-wise term of Liu et al., "Structured
-Knowledge Distillation for Semantic Segmentation", CVPR 2019).
+Xu et al., IEEE SPL 2020, docs/ikd.md), after the pair-wise term of Liu et
+al., "Structured Knowledge Distillation for Semantic Segmentation", CVPR 2019.
+Unlike that reference, which max-pools to a coarse node grid (kernel = half
+the map), this loss average-pools by a fixed factor ``pool`` (default 2), so
+every node is a ``pool x pool`` patch; ``pool=1`` keeps every pixel.
 """
 from typing import Optional
 

@@ -1,7 +1,7 @@
 """Structure distillation, skeleton reading: limb geometry along the skeleton.
 
 One of the three switchable readings of the IKD structure term (our reading of
-Xu et al., IEEE SPL 2020; METHODS.md section 1): coordinates are decoded from
+Xu et al., IEEE SPL 2020; docs/ikd.md): coordinates are decoded from
 both models' heatmaps by soft-argmax and the student's bone vectors along the
 dataset skeleton must match the teacher's.
 """
@@ -16,7 +16,9 @@ from mmpose_kd.functional import (bone_vectors, bone_weights,
                                   normalized_to_heatmap_coords, soft_argmax_2d)
 from mmpose_kd.functional.skeleton import (BONE_WEIGHT_REDUCTIONS,
                                            as_link_tensor)
-from mmpose_kd.functional.soft_argmax import SOFT_ARGMAX_MODES
+from mmpose_kd.functional.soft_argmax import (DEFAULT_WINDOW,
+                                              SOFT_ARGMAX_MODES,
+                                              check_window)
 from mmpose_kd.registry import MODELS
 from .base_distill_loss import BaseDistillLoss, check_non_negative_number
 from .utils import (check_4d_pair, check_choice, check_positive_number,
@@ -62,8 +64,9 @@ class SkeletonDistillLoss(BaseDistillLoss):
             ``'linear'``.
         soft_argmax_beta (float): Inverse temperature of ``'softmax'`` mode
             (> 0). Defaults to 1.
-        soft_argmax_window (int, optional): Decode only around each channel's
-            maximum (Chebyshev radius in px). Defaults to None (whole map).
+        soft_argmax_window (int, optional): Window radius in heatmap px around
+            each channel's estimate; ``None``: the largest window that fits.
+            Defaults to 6, as in every loss here.
         smooth_l1_beta (float): Smooth-L1 transition point in teacher heatmap
             px (>= 0; 0 is plain L1). Defaults to 1.
         bone_weight_reduction (str): ``'product'`` or ``'min'`` of endpoint
@@ -83,7 +86,7 @@ class SkeletonDistillLoss(BaseDistillLoss):
                  metainfo: Optional[dict] = None,
                  soft_argmax_mode: str = 'linear',
                  soft_argmax_beta: float = 1.0,
-                 soft_argmax_window: Optional[int] = None,
+                 soft_argmax_window: Optional[int] = DEFAULT_WINDOW,
                  smooth_l1_beta: float = 1.0,
                  bone_weight_reduction: str = 'product',
                  use_keypoint_weights: bool = True,
@@ -114,13 +117,8 @@ class SkeletonDistillLoss(BaseDistillLoss):
         self.soft_argmax_beta = check_positive_number(owner,
                                                       'soft_argmax_beta',
                                                       soft_argmax_beta)
-        if soft_argmax_window is not None and (
-                isinstance(soft_argmax_window, bool)
-                or not isinstance(soft_argmax_window, int)
-                or soft_argmax_window < 0):
-            raise ValueError(f'{owner}: `soft_argmax_window` must be None or '
-                             f'an int >= 0, got {soft_argmax_window!r}.')
-        self.soft_argmax_window = soft_argmax_window
+        self.soft_argmax_window = check_window(owner, 'soft_argmax_window',
+                                               soft_argmax_window)
         self.smooth_l1_beta = check_non_negative_number(
             owner, 'smooth_l1_beta', smooth_l1_beta)
         self.bone_weight_reduction = check_choice(owner,

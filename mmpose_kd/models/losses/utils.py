@@ -53,6 +53,12 @@ def align_spatial(owner: str, student: Tensor, teacher: Tensor,
                   mode: Optional[str]) -> Tensor:
     """Resize ``student`` (B, C, h, w) to the teacher's H x W.
 
+    Follows MMPose's heatmap convention (docs/design.md): pixel centres at
+    integers and ``x_teacher = x_student * W / w``, so a x2 upsample maps a
+    peak at 10 to 20.0 (``F.interpolate``'s half-pixel convention gives
+    20.5), the same scaling the skeleton loss applies to coordinates. Samples
+    beyond the student's last pixel take the border value.
+
     Returns the student unchanged when the sizes already match; raises a
     ValueError naming both shapes when they differ and ``mode`` is None.
     """
@@ -64,9 +70,18 @@ def align_spatial(owner: str, student: Tensor, teacher: Tensor,
             f'{owner}: spatial sizes differ (student shape '
             f'{tuple(student.shape)}, teacher shape {tuple(teacher.shape)}) '
             "and `align` is None; set align='bilinear' to resize the student.")
-    if mode == 'nearest':
-        return F.interpolate(student, size=size, mode='nearest')
-    return F.interpolate(student, size=size, mode=mode, align_corners=False)
+    (h, w), (H, W) = student.shape[-2:], size
+    dtype, device = student.dtype, student.device
+    # Student pixel position of each teacher pixel, as grid_sample's
+    # align_corners=True coordinates (-1 and 1 at the first/last centres).
+    xs = torch.arange(W, dtype=dtype, device=device) * (w / W)
+    ys = torch.arange(H, dtype=dtype, device=device) * (h / H)
+    gx = 2 * xs / max(w - 1, 1) - 1
+    gy = 2 * ys / max(h - 1, 1) - 1
+    grid = torch.stack(torch.meshgrid(gy, gx, indexing='ij')[::-1], dim=-1)
+    grid = grid.unsqueeze(0).expand(student.shape[0], H, W, 2)
+    return F.grid_sample(student, grid, mode=mode, padding_mode='border',
+                         align_corners=True)
 
 
 def resolve_keypoint_weights(owner: str, keypoint_weights: Optional[Tensor],

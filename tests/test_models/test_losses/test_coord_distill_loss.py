@@ -31,7 +31,7 @@ def test_builds_from_registry_with_default_criterion():
 def test_zero_when_student_equals_decoded_teacher(criterion):
     teacher, _ = _teacher()
     loss = CoordDistillLoss(criterion=criterion)
-    coords, _ = soft_argmax_2d(teacher, window=loss.window)
+    coords, _ = soft_argmax_2d(teacher, window=loss.soft_argmax_window)
     student = coords / torch.tensor([12.0, 16.0])
     assert loss(student, teacher).item() == pytest.approx(0.0, abs=1e-12)
     assert loss(student + 0.05, teacher).item() > 1e-4
@@ -119,9 +119,9 @@ def test_rle_criterion_needs_sigma():
 
 
 @pytest.mark.parametrize('kwargs, error, match', [
-    (dict(mode='argmax'), ValueError, '`mode`'),
-    (dict(beta=0), ValueError, '`beta`'),
-    (dict(window=-2), ValueError, '`window`'),
+    (dict(soft_argmax_mode='argmax'), ValueError, '`soft_argmax_mode`'),
+    (dict(soft_argmax_beta=0), ValueError, '`soft_argmax_beta`'),
+    (dict(soft_argmax_window=-2), ValueError, '`soft_argmax_window`'),
     (dict(loss_weight=-1), ValueError, '`loss_weight`'),
     (dict(criterion='SmoothL1Loss'), TypeError, '`criterion`'),
     (dict(criterion=dict(type='SmoothL1Loss', use_target_weight=False)),
@@ -138,3 +138,44 @@ def test_shape_mismatch_names_both_shapes():
         CoordDistillLoss()(torch.rand(2, 4, 2), teacher)
     with pytest.raises(ValueError, match='`keypoint_weights`'):
         CoordDistillLoss()(torch.rand(2, 5, 2), teacher, torch.ones(2, 4))
+
+
+@pytest.mark.parametrize('criterion', [
+    dict(type='SmoothL1Loss', use_target_weight=True, loss_weight=3.0),
+    dict(type='MSELoss', use_target_weight=True), L1
+])
+def test_confidence_weight_enters_linearly(criterion):
+    # MMPose's SmoothL1Loss/MSELoss compute l(pred * w, t * w): on normalised
+    # coordinates (quadratic regime) a confidence of 0.5 acted as 0.25.
+    teacher, _ = _teacher()
+    student = torch.rand(2, 5, 2)
+    loss = CoordDistillLoss(criterion=criterion)
+    full = loss(student, teacher, torch.ones(2, 5))
+    half = loss(student, teacher, torch.full((2, 5), 0.5))
+    assert half.item() == pytest.approx(0.5 * full.item(), rel=1e-6)
+    # and per keypoint: weight w_k scales keypoint k's term by w_k.
+    weights = torch.zeros(2, 5)
+    weights[:, 2] = 0.3
+    one_keypoint = torch.zeros(2, 5)
+    one_keypoint[:, 2] = 1.0
+    assert loss(student, teacher, weights).item() == pytest.approx(
+        0.3 * loss(student, teacher, one_keypoint).item(), rel=1e-6)
+
+
+def test_unsupported_criterion_is_refused():
+    with pytest.raises(ValueError, match='`criterion` must be one of'):
+        CoordDistillLoss(criterion=dict(type='WingLoss',
+                                        use_target_weight=True))
+
+
+def test_every_loss_decodes_with_the_same_soft_argmax_defaults():
+    import inspect
+
+    from mmpose_kd.models.losses import SkeletonDistillLoss
+    defaults = [{
+        name: param.default
+        for name, param in inspect.signature(cls).parameters.items()
+        if name.startswith('soft_argmax_')
+    } for cls in (CoordDistillLoss, SkeletonDistillLoss)]
+    assert defaults[0] == defaults[1]
+    assert defaults[0]['soft_argmax_window'] == 6

@@ -113,3 +113,21 @@ def test_errors():
                        match=r'spatial sizes differ \(student shape '
                        r'\(1, 2, 2, 2\), teacher shape \(1, 2, 4, 4\)\)'):
         no_align(torch.rand(1, 2, 2, 2), torch.rand(1, 2, 4, 4))
+
+
+def test_align_spatial_follows_mmpose_heatmap_convention():
+    # x2 upsample: a peak at student px (x=10, y=5) lands at (20, 10) in the
+    # teacher frame (F.interpolate's half-pixel convention put it at 20.5),
+    # the factor SkeletonDistillLoss applies to coordinates.
+    from mmpose_kd.functional import render_gaussian_heatmaps, soft_argmax_2d
+    from mmpose_kd.models.losses.utils import align_spatial
+    student = render_gaussian_heatmaps(torch.tensor([[[10.0, 5.0]]]),
+                                       (24, 16), 2.0)
+    teacher = torch.zeros(1, 1, 32, 48)
+    for mode in ('bilinear', 'nearest'):
+        upsampled = align_spatial('test', student, teacher, mode)
+        assert upsampled.shape == teacher.shape
+        coords, _ = soft_argmax_2d(upsampled, window=8)
+        torch.testing.assert_close(coords, torch.tensor([[[20.0, 10.0]]]),
+                                   atol=0.02, rtol=0)
+        assert upsampled[0, 0, 10, 20] == pytest.approx(1.0)
