@@ -79,11 +79,12 @@ def test_ocd_recipe_trains_every_loss_with_the_warmup(coco_tiny_dir, tmp_path):
                 'loss_ocd_heatmap', 'acc_regression', 'acc_heatmap'):
         values = history(runner, key)
         assert len(values) == iters and np.isfinite(values).all(), key
-    # Linear warm-up from 0 over the recipe's `ocd_warmup.end` epochs.
+    # Linear warm-up from 0 over the recipe's `ocd_warmup.end` fraction of
+    # the run (by_fraction), capped at 1.
     from mmengine.config import Config
     recipe = Config.fromfile(osp.join(CONFIGS_ROOT, OCD))
-    warmup_epochs = recipe.ocd_warmup['end']
-    expected = [i / (warmup_epochs * iters) for i in range(iters)]
+    warmup_iters = recipe.ocd_warmup['end'] * runner.max_iters
+    expected = [min(1.0, i / warmup_iters) for i in range(iters)]
     for path in ('head.coord_distill', 'head.heatmap_distill'):
         np.testing.assert_allclose(history(runner, f'weight/{path}'), expected)
     # The weight is applied: nothing at iteration 0, something afterwards.
