@@ -18,51 +18,51 @@ from .train_costs import read_train_costs
 
 GROUPS: Dict[str, List[tuple]] = {
     'ikd': [
-        ('student alone', 'configs/ikd/td-hm_res18-w18_synthetic-64x48.py'),
+        ('student alone', 'configs/ikd/td-hm_res18-w18_synthetic-128x96.py'),
         ('+ logit', 'configs/ikd/'
-         'ikd-logit_hm-res18-w32_hm-res18-w18_synthetic-64x48.py'),
+         'ikd-logit_hm-res18-w32_hm-res18-w18_synthetic-128x96.py'),
         ('+ feature', 'configs/ikd/'
-         'ikd-feature_hm-res18-w32_hm-res18-w18_synthetic-64x48.py'),
+         'ikd-feature_hm-res18-w32_hm-res18-w18_synthetic-128x96.py'),
         ('+ structure (keypoint relation)', 'configs/ikd/'
-         'ikd-keypoint-relation_hm-res18-w32_hm-res18-w18_synthetic-64x48.py'),
+         'ikd-keypoint-relation_hm-res18-w32_hm-res18-w18_synthetic-128x96.py'),
         ('integral (all three)', 'configs/ikd/'
-         'ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-64x48.py'),
+         'ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-128x96.py'),
     ],
     # the cheaper-teacher option, compared with the 'ikd' integral row
     'ikd-bf16-teacher': [
         ('integral, bf16 teacher', 'configs/ikd/ikd-integral-bf16-teacher_'
-         'hm-res18-w32_hm-res18-w18_synthetic-64x48.py'),
+         'hm-res18-w32_hm-res18-w18_synthetic-128x96.py'),
     ],
     # MMPose's DWPoseDistiller next to mmpose_kd with the same losses, on
     # the same SimCC pair (teacher: configs/benchmark/td-simcc_res18-w32_*)
     'dwpose-pair': [
         ('SimCC student alone',
-         'configs/benchmark/td-simcc_res18-w16_synthetic-64x48.py'),
+         'configs/benchmark/td-simcc_res18-w16_synthetic-128x96.py'),
         ('DWPoseDistiller (MMPose)', 'configs/benchmark/'
-         'dwpose_simcc-res18-w32_simcc-res18-w16_synthetic-64x48.py'),
+         'dwpose_simcc-res18-w32_simcc-res18-w16_synthetic-128x96.py'),
         ('mmpose_kd, DWPose losses', 'configs/benchmark/kd-dwpose-losses_'
-         'simcc-res18-w32_simcc-res18-w16_synthetic-64x48.py'),
+         'simcc-res18-w32_simcc-res18-w16_synthetic-128x96.py'),
     ],
     'crd': [
         ('regression student alone',
-         'configs/quickstart/td-reg_res18-w16_synthetic-64x48.py'),
-        ('OCD (online)', 'configs/crd/ocd_reg-res18-w16_synthetic-64x48.py'),
+         'configs/quickstart/td-reg_res18-w16_synthetic-128x96.py'),
+        ('OCD (online)', 'configs/crd/ocd_reg-res18-w16_synthetic-128x96.py'),
         ('TCD (teacher-aided)', 'configs/quickstart/'
-         'tcd_hm-res18-w32_reg-res18-w16_synthetic-64x48.py'),
+         'tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'),
         ('downsized head alone',
-         'configs/crd/td-reg_res18-w16-downsized_synthetic-64x48.py'),
+         'configs/crd/td-reg_res18-w16-downsized_synthetic-128x96.py'),
         ('downsized head + TCD', 'configs/crd/'
-         'tcd_hm-res18-w32_reg-res18-w16-downsized_synthetic-64x48.py'),
+         'tcd_hm-res18-w32_reg-res18-w16-downsized_synthetic-128x96.py'),
     ],
 }
 
 
 #: The teacher recipe whose checkpoint each group's distillers need.
 TEACHERS = {
-    'ikd': 'configs/quickstart/td-hm_res18-w32_synthetic-64x48.py',
-    'ikd-bf16-teacher': 'configs/quickstart/td-hm_res18-w32_synthetic-64x48.py',
-    'crd': 'configs/quickstart/td-hm_res18-w32_synthetic-64x48.py',
-    'dwpose-pair': 'configs/benchmark/td-simcc_res18-w32_synthetic-64x48.py',
+    'ikd': 'configs/quickstart/td-hm_res18-w32_synthetic-128x96.py',
+    'ikd-bf16-teacher': 'configs/quickstart/td-hm_res18-w32_synthetic-128x96.py',
+    'crd': 'configs/quickstart/td-hm_res18-w32_synthetic-128x96.py',
+    'dwpose-pair': 'configs/benchmark/td-simcc_res18-w32_synthetic-128x96.py',
 }
 
 

@@ -92,6 +92,10 @@ class LossBalanceHook(Hook):
 
     Runs after :class:`DistillLossWeightHook` (priority ``'LOW'``), so the
     weights are those the step trains with; stops the run after ``iters``.
+
+    Args:
+        iters (int): Iterations to train; the gradient norms are measured at
+            the first and the last of them.
     """
 
     priority = 'LOW'

@@ -1,13 +1,18 @@
 """The main job: teacher, student alone and distilled student, side by side.
 
-Each model is trained by ``tools/train.py`` in its own process, exactly as a
-user would run it, on the generated default data; then the CocoMetric AP of
-each final validation is read from the run's scalar log and printed as a table.
+The default teacher ships with the checkout (``checkpoints/``, checked by
+hash; ``--train-teacher`` rebuilds it). The students are trained here, each by
+``tools/train.py`` in its own process, exactly as a user would run them, on
+the generated default data, once per paired seed (the distilled and the
+alone run of a seed start from the same student weights). The CocoMetric and
+PCK figures of each final validation are read from the run's scalar log and
+printed as a table, with the per-seed gain of distillation.
 """
 import argparse
 import json
 import os
 import os.path as osp
+import subprocess
 import sys
 import time
 from typing import Dict, List, Optional, Sequence
@@ -16,10 +21,12 @@ from .train_costs import run_measured
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 QUICKSTART = 'configs/quickstart'
-TEACHER = 'td-hm_res18-w32_synthetic-64x48.py'
-STUDENT = 'td-reg_res18-w16_synthetic-64x48.py'
-DISTILLED = 'tcd_hm-res18-w32_reg-res18-w16_synthetic-64x48.py'
+TEACHER = 'td-hm_res18-w32_synthetic-128x96.py'
+STUDENT = 'td-reg_res18-w16_synthetic-128x96.py'
+DISTILLED = 'tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
+METHOD = 'TCD'
 METRICS = ('coco/AP', 'coco/AP .5', 'coco/AR', 'PCK')
+STUDENT_EPOCHS = 3
 
 
 def last_metrics(work_dir: str) -> Dict[str, float]:
@@ -106,43 +113,131 @@ def train(config: str, work_dir: str, options: List[str],
     return time.time() - start
 
 
-def run(work_root: str, epochs: Optional[int], seed: int) -> List[dict]:
+def evaluate(config: str, checkpoint: str, work_dir: str) -> Dict[str, float]:
+    """Run ``tools/test.py`` on ``checkpoint``; return the metrics it prints."""
+    command = [sys.executable, osp.join(REPO_ROOT, 'tools', 'test.py'),
+               config, checkpoint, '--work-dir', work_dir]
+    os.makedirs(work_dir, exist_ok=True)
+    log_path = osp.join(work_dir, 'test_stdout.log')
+    print(f'  $ {" ".join(command)}\n    (log: {log_path})', flush=True)
+    with open(log_path, 'w') as log:
+        returncode = subprocess.call(command, stdout=log,
+                                     stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+    with open(log_path) as f:
+        lines = f.read().splitlines()
+    if returncode != 0 or '{' not in lines:
+        raise RuntimeError(f'evaluating {checkpoint} failed (exit '
+                           f'{returncode}); last log lines:\n' +
+                           '\n'.join(lines[-30:]))
+    start = len(lines) - 1 - lines[::-1].index('{')
+    end = lines.index('}', start)
+    metrics = json.loads('\n'.join(lines[start:end + 1]))
+    return {k: metrics[k] for k in METRICS if k in metrics}
+
+
+def train_teacher(work_root: str) -> Dict:
+    """Train the default teacher from scratch and pack it as the shipped
+    float16 checkpoint (``--train-teacher``); return its manifest."""
+    from .shipped_teacher import SHIPPED_TEACHER, pack_teacher
+    config = osp.join(REPO_ROOT, QUICKSTART, TEACHER)
+    work_dir = osp.join(work_root, 'teacher')
+    print('training the default teacher (24 epochs; about 30 min on 2 CPU '
+          'cores)', flush=True)
+    seconds = train(config, work_dir, [])
+    metrics = last_metrics(work_dir)
+    return pack_teacher(
+        last_checkpoint(work_dir), osp.join(REPO_ROOT, SHIPPED_TEACHER),
+        osp.relpath(config, REPO_ROOT),
+        info=dict(trained=dict(wall_minutes=round(seconds / 60, 1)),
+                  val=metrics))
+
+
+def run(work_root: str, epochs: Optional[int],
+        seeds: Sequence[int]) -> List[dict]:
+    """Evaluate the shipped teacher, then train the student alone and the
+    distilled student once per seed; return one row per model and seed."""
     from .epoch_budget import epoch_options
-    rows = []
-    teacher_dir = osp.join(work_root, 'teacher')
-    steps = [('teacher (heatmap)', TEACHER, teacher_dir, []),
-             ('student alone (regression)', STUDENT,
-              osp.join(work_root, 'student'), []),
-             ('student + TCD from teacher', DISTILLED,
-              osp.join(work_root, 'distilled'), None)]
-    for index, (name, config, work_dir, extra) in enumerate(steps, 1):
-        config = osp.join(REPO_ROOT, QUICKSTART, config)
-        if extra is None:
-            extra = [f'model.teacher_ckpt={last_checkpoint(teacher_dir)}']
-        options = [f'randomness.seed={seed}']
-        if epochs is not None:
-            options += epoch_options(config, epochs)
-        print(f'[{index}/{len(steps)}] training {name}', flush=True)
-        seconds = train(config, work_dir, options + extra)
-        metrics = last_metrics(work_dir)
-        rows.append(dict(model=name, config=osp.relpath(config, REPO_ROOT),
-                         params=count_params(config), seconds=seconds,
-                         **metrics))
-        print(f'    coco/AP = {metrics["coco/AP"]:.4f}, PCK@0.1 = '
-              f'{metrics.get("PCK", float("nan")):.4f} ({seconds:.0f} s)',
-              flush=True)
+    from .shipped_teacher import SHIPPED_TEACHER, verified_teacher
+    teacher_ckpt = verified_teacher(osp.join(REPO_ROOT, SHIPPED_TEACHER))
+    teacher_config = osp.join(REPO_ROOT, QUICKSTART, TEACHER)
+    print('[1] evaluating the shipped teacher', flush=True)
+    metrics = evaluate(teacher_config, teacher_ckpt,
+                       osp.join(work_root, 'teacher'))
+    rows = [dict(model='teacher (heatmap)', seed=None,
+                 config=osp.relpath(teacher_config, REPO_ROOT),
+                 params=count_params(teacher_config), seconds=0.0,
+                 **metrics)]
+    _print_metrics(metrics, 0.0)
+    steps = [('student alone (regression)', STUDENT, 'student', []),
+             (f'student + {METHOD}', DISTILLED, 'distilled',
+              [f'model.teacher_ckpt={teacher_ckpt}'])]
+    index = 1
+    for seed in seeds:
+        for name, config, folder, extra in steps:
+            index += 1
+            config = osp.join(REPO_ROOT, QUICKSTART, config)
+            work_dir = osp.join(work_root, f'{folder}_seed{seed}')
+            options = [f'randomness.seed={seed}'] + extra
+            if epochs is not None:
+                options += epoch_options(config, epochs)
+            print(f'[{index}] training {name}, seed {seed}', flush=True)
+            seconds = train(config, work_dir, options)
+            metrics = last_metrics(work_dir)
+            rows.append(dict(model=name, seed=seed,
+                             config=osp.relpath(config, REPO_ROOT),
+                             params=count_params(config), seconds=seconds,
+                             **metrics))
+            _print_metrics(metrics, seconds)
     return rows
 
 
-def format_table(rows: Sequence[dict]) -> str:
-    lines = ['| model | params (M) | coco/AP | AP .5 | AR | PCK@0.1 '
-             '| train time (s) |', '|---|---|---|---|---|---|---|']
+def _print_metrics(metrics: Dict[str, float], seconds: float) -> None:
+    print(f'    coco/AP = {metrics["coco/AP"]:.4f}, PCK@0.1 = '
+          f'{metrics.get("PCK", float("nan")):.4f} ({seconds:.0f} s)',
+          flush=True)
+
+
+def paired_gains(rows: Sequence[dict]) -> Dict[str, List[float]]:
+    """Per seed, distilled minus alone, for every metric (seed order)."""
+    by_seed = {}
     for row in rows:
+        if row['seed'] is not None:
+            kind = 'distilled' if row['config'].endswith(DISTILLED) \
+                else 'alone'
+            by_seed.setdefault(row['seed'], {})[kind] = row
+    gains = {metric: [] for metric in METRICS}
+    for seed in sorted(by_seed):
+        pair = by_seed[seed]
+        for metric in METRICS:
+            gains[metric].append(pair['distilled'][metric] -
+                                 pair['alone'][metric])
+    return gains
+
+
+def format_table(rows: Sequence[dict]) -> str:
+    lines = ['| model | seed | params (M) | coco/AP | AP .5 | AR | PCK@0.1 '
+             '| train time (s) |', '|---|---|---|---|---|---|---|---|']
+    for row in rows:
+        seed = '-' if row.get('seed') is None else row['seed']
         lines.append(
-            f'| {row["model"]} | {row["params"] / 1e6:.2f} | '
+            f'| {row["model"]} | {seed} | {row["params"] / 1e6:.2f} | '
             f'{row["coco/AP"]:.4f} | {row.get("coco/AP .5", float("nan")):.4f}'
             f' | {row.get("coco/AR", float("nan")):.4f} | '
             f'{row.get("PCK", float("nan")):.4f} | {row["seconds"]:.0f} |')
+    return '\n'.join(lines)
+
+
+def format_gains(rows: Sequence[dict]) -> str:
+    """One line per metric: the paired gain on each seed, and whether the
+    distilled student beat the student alone on every seed."""
+    lines = []
+    for metric, gains in paired_gains(rows).items():
+        if not gains:
+            continue
+        every = 'yes' if all(g > 0 for g in gains) else 'NO'
+        lines.append(f'{metric}: gain per seed '
+                     f'{", ".join(f"{g:+.4f}" for g in gains)}; '
+                     f'distilled better on every seed: {every}')
     return '\n'.join(lines)
 
 
@@ -150,15 +245,28 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default=osp.join(REPO_ROOT, 'work_dirs',
                                                        'quickstart'))
-    parser.add_argument('--epochs', type=int, default=None,
-                        help='override every run\'s max_epochs')
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--epochs', type=int, default=STUDENT_EPOCHS,
+                        help='epochs of every student run (default '
+                        f'{STUDENT_EPOCHS}; the schedule is stretched)')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1],
+                        help='paired seeds: each trains the student alone '
+                        'and distilled from the same initial weights')
+    parser.add_argument('--train-teacher', action='store_true',
+                        help='train the default teacher from scratch and '
+                        'overwrite the shipped checkpoint, then stop')
     args = parser.parse_args(argv)
-    rows = run(osp.abspath(args.work_dir), args.epochs, args.seed)
-    table = format_table(rows)
-    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
+    work_root = osp.abspath(args.work_dir)
+    if args.train_teacher:
+        manifest = train_teacher(work_root)
+        print(json.dumps(manifest, indent=2))
+        return
+    rows = run(work_root, args.epochs, args.seeds)
+    table, gains = format_table(rows), format_gains(rows)
+    with open(osp.join(work_root, 'results.json'), 'w') as f:
         json.dump(rows, f, indent=2)
-    with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
-        f.write(table + '\n')
+    with open(osp.join(work_root, 'results.md'), 'w') as f:
+        f.write(table + '\n\n' + gains + '\n')
     print('\nResults on the generated default data (val split):\n')
     print(table)
+    print('\nDistilled minus alone, paired seeds:\n')
+    print(gains)

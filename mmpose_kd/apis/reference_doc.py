@@ -25,8 +25,8 @@ SECTIONS = (
                           'RenderedHeatmapDistillLoss')),
     ('Connectors', 'MODELS', ('ConvBNConnector', 'ConvConnector',
                               'IdentityConnector')),
-    ('Hooks', 'HOOKS', ('DistillLossWeightHook', 'SafeCheckpointHook',
-                        'StudentCheckpointHook')),
+    ('Hooks', 'HOOKS', ('DistillLossWeightHook', 'LossBalanceHook',
+                        'SafeCheckpointHook', 'StudentCheckpointHook')),
     ('Datasets', 'DATASETS', ('SyntheticCocoDataset', )),
 )
 _ARG_LINE = re.compile(r'^(\*{0,2}\w+)\s*(\(([^)]*)\))?\s*:\s*(.*)$')
@@ -91,6 +91,7 @@ def class_section(cls, scope: str = 'mmpose_kd') -> str:
 
 def render_reference() -> str:
     import mmpose_kd  # noqa: F401 - registers the classes
+    import mmpose_kd.apis.loss_balance  # noqa: F401 - registers its hook
     from mmpose_kd import registry
     parts = [
         '# Argument reference', '',
@@ -110,6 +111,7 @@ def render_reference() -> str:
 
 def registered_names() -> List[str]:
     import mmpose_kd  # noqa: F401
+    import mmpose_kd.apis.loss_balance  # noqa: F401 (registers its hook)
     from mmpose_kd import registry
     return sorted(name for r in (registry.MODELS, registry.HOOKS,
                                  registry.DATASETS)

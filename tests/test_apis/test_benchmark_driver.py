@@ -51,8 +51,8 @@ def test_driver_trains_teachers_first_then_groups_and_reports(
     teachers = [c for c in calls
                 if osp.basename(osp.dirname(c[1])) == 'teachers']
     assert sorted(t[0] for t in teachers) == [
-        'td-hm_res18-w32_synthetic-64x48.py',
-        'td-simcc_res18-w32_synthetic-64x48.py']
+        'td-hm_res18-w32_synthetic-128x96.py',
+        'td-simcc_res18-w32_synthetic-128x96.py']
     assert calls[:2] == teachers  # teachers before any student
     assert all('train_cfg.max_epochs=4' in t[2] for t in teachers)
     students = calls[2:]
@@ -81,9 +81,9 @@ def test_driver_trains_teachers_first_then_groups_and_reports(
     # training curves of the distilled students, first seed only
     curves = sorted(n for n in os.listdir(out_dir) if n.startswith('curves_'))
     assert curves == [
-        'curves_dwpose_simcc-res18-w32_simcc-res18-w16_synthetic-64x48_seed0'
+        'curves_dwpose_simcc-res18-w32_simcc-res18-w16_synthetic-128x96_seed0'
         '.png',
-        'curves_ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-64x48_seed0'
+        'curves_ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-128x96_seed0'
         '.png',
         'curves_kd-dwpose-losses_simcc-res18-w32_simcc-res18-w16_synthetic-'
         '64x48_seed0.png']

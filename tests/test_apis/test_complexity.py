@@ -15,10 +15,10 @@ from mmpose_kd.apis.complexity import (EXPORTED_ROW, RATIO_ROW, count_flops,
 from tests.config_runs import CONFIGS_ROOT, REPO_ROOT
 
 IKD = osp.join(CONFIGS_ROOT, 'ikd',
-               'ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-64x48.py')
+               'ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-128x96.py')
 TEACHER = osp.join(CONFIGS_ROOT, 'quickstart',
-                   'td-hm_res18-w32_synthetic-64x48.py')
-STUDENT = osp.join(CONFIGS_ROOT, 'ikd', 'td-hm_res18-w18_synthetic-64x48.py')
+                   'td-hm_res18-w32_synthetic-128x96.py')
+STUDENT = osp.join(CONFIGS_ROOT, 'ikd', 'td-hm_res18-w18_synthetic-128x96.py')
 
 
 @pytest.fixture(autouse=True, scope='module')
@@ -107,11 +107,11 @@ def test_teacher_checkpoint_is_not_loaded_unless_asked(tmp_path, capsys):
 
 def test_ocd_exported_student_is_the_plain_regression_model(capsys):
     rows = main([osp.join(REPO_ROOT, 'configs', 'crd',
-                          'ocd_reg-res18-w16_synthetic-64x48.py'),
+                          'ocd_reg-res18-w16_synthetic-128x96.py'),
                  '--runs', '0'])
     assert [row['name'] for row in rows] == ['model', EXPORTED_ROW]
     plain = build_plain(osp.join(REPO_ROOT, 'configs', 'quickstart',
-                                 'td-reg_res18-w16_synthetic-64x48.py'))
+                                 'td-reg_res18-w16_synthetic-128x96.py'))
     assert rows[1]['params'] == num_params(plain) < rows[0]['params']
 
 

@@ -11,7 +11,7 @@ from mmpose_kd.apis.epoch_budget import epoch_options
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TEACHER = osp.join(REPO, 'configs', 'quickstart',
-                   'td-hm_res18-w32_synthetic-64x48.py')
+                   'td-hm_res18-w32_synthetic-128x96.py')
 
 
 def lr_after(cfg: Config, epochs: int) -> float:

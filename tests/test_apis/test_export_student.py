@@ -24,9 +24,9 @@ from mmpose_kd.engine.hooks import StudentCheckpointHook
 from mmpose_kd.registry import MODELS
 from tests.config_runs import CONFIGS_ROOT, REPO_ROOT, coco_tiny_config, train
 
-OCD = 'crd/ocd_reg-res18-w16_synthetic-64x48.py'
-TCD_IKD = 'crd/tcd-ikd-feat_hm-res18-w32_reg-res18-w16_synthetic-64x48.py'
-PLAIN_STUDENT = 'quickstart/td-reg_res18-w16_synthetic-64x48.py'
+OCD = 'crd/ocd_reg-res18-w16_synthetic-128x96.py'
+TCD_IKD = 'crd/tcd-ikd-feat_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
+PLAIN_STUDENT = 'quickstart/td-reg_res18-w16_synthetic-128x96.py'
 IMAGE = '000000000785.jpg'
 
 # Runs in a fresh interpreter: plain MMPose only. This CPU stack's mmcv-lite
@@ -241,7 +241,7 @@ def test_downsized_student_export_keeps_the_plugin_import(tmp_path):
     """DownsizedRegressionHead is no MMPose type: the config says so."""
     init_default_scope('mmpose')
     config = osp.join(CONFIGS_ROOT,
-                      'crd/ocd_reg-res18-w16-downsized_synthetic-64x48.py')
+                      'crd/ocd_reg-res18-w16-downsized_synthetic-128x96.py')
     model = MODELS.build(Config.fromfile(config).model)
     ckpt = str(tmp_path / 'epoch_1.pth')
     torch.save(dict(state_dict=model.state_dict(),

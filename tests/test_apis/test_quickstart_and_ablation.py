@@ -21,7 +21,7 @@ def test_every_listed_recipe_exists_and_distillers_are_recognised():
         root, 'configs/quickstart', quickstart.STUDENT), 'T.pth') is None
     assert ablation.teacher_ckpt_option(osp.join(
         root, 'configs/benchmark',
-        'dwpose_simcc-res18-w32_simcc-res18-w16_synthetic-64x48.py'),
+        'dwpose_simcc-res18-w32_simcc-res18-w16_synthetic-128x96.py'),
         'T.pth') == 'model.teacher_pretrained=T.pth'  # MMPose's own key
     for name in (quickstart.TEACHER, quickstart.STUDENT,
                  quickstart.DISTILLED):
@@ -61,5 +61,34 @@ def test_tables_show_mean_and_spread():
     row = dict(model='teacher', params=3_127_921, seconds=12.3,
                **{'coco/AP': 0.5, 'coco/AP .5': 0.9, 'coco/AR': 0.6,
                   'PCK': 0.7})
-    assert '| teacher | 3.13 | 0.5000 | 0.9000 | 0.6000 | 0.7000 | 12 |' in \
-        quickstart.format_table([row])
+    assert '| teacher | - | 3.13 | 0.5000 | 0.9000 | 0.6000 | 0.7000 | 12 |' \
+        in quickstart.format_table([row])
+
+
+def _row(kind, seed, ap, pck):
+    config = quickstart.DISTILLED if kind == 'distilled' else \
+        quickstart.STUDENT
+    return dict(model=kind, seed=seed, params=1, seconds=1.0,
+                config=f'configs/quickstart/{config}',
+                **{'coco/AP': ap, 'coco/AP .5': ap, 'coco/AR': ap,
+                   'PCK': pck})
+
+
+def test_paired_gains_compare_each_seed_with_itself():
+    rows = [_row('alone', 0, 0.10, 0.5), _row('distilled', 0, 0.30, 0.7),
+            _row('alone', 1, 0.20, 0.6), _row('distilled', 1, 0.15, 0.8)]
+    gains = quickstart.paired_gains(rows)
+    assert gains['coco/AP'] == pytest.approx([0.20, -0.05])
+    assert gains['PCK'] == pytest.approx([0.2, 0.2])
+    text = quickstart.format_gains(rows)
+    assert 'coco/AP: gain per seed +0.2000, -0.0500; distilled better on ' \
+        'every seed: NO' in text
+    assert 'PCK: gain per seed +0.2000, +0.2000; distilled better on every ' \
+        'seed: yes' in text
+
+
+def test_the_shipped_teacher_matches_its_manifest():
+    from mmpose_kd.apis.shipped_teacher import SHIPPED_TEACHER, \
+        verified_teacher
+    path = osp.join(quickstart.REPO_ROOT, SHIPPED_TEACHER)
+    assert verified_teacher(path) == path

@@ -16,7 +16,7 @@ from mmpose_kd.models.distillers.model_config import resolve_model_cfg
 from mmpose_kd.registry import MODELS
 from tests.config_runs import CONFIGS_ROOT, REPO_ROOT
 
-TCD = 'quickstart/tcd_hm-res18-w32_reg-res18-w16_synthetic-64x48.py'
+TCD = 'quickstart/tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
 PLAIN_MODEL = dict(type='TopdownPoseEstimator', backbone=dict(type='ResNet',
                                                               depth=18))
 
@@ -43,7 +43,7 @@ def test_plugin_types_anywhere_become_mmpose_types_or_go():
         ],
         extra=dict(nested=[
             dict(type='DistillLossWeightHook', schedules={}),  # plain name
-            'mmpose_kd::quickstart/td-hm_res18-w32_synthetic-64x48.py',
+            'mmpose_kd::quickstart/td-hm_res18-w32_synthetic-128x96.py',
             ('keep', 1),
         ]),
         val_dataloader=dict(dataset=dict(

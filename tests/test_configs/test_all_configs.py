@@ -48,7 +48,7 @@ def build(cfg: Config):
 
 
 def test_configs_are_found():
-    assert 'ikd/ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-64x48.py' \
+    assert 'ikd/ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-128x96.py' \
         in CONFIGS
     assert not [c for c in CONFIGS if c.startswith('_base_')]
 

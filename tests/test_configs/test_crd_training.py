@@ -20,9 +20,9 @@ from mmpose_kd.apis.export_student import (has_cross_representation_head,
 from mmpose_kd.registry import MODELS
 from tests.config_runs import CONFIGS_ROOT, coco_tiny_config, train
 
-OCD = 'crd/ocd_reg-res18-w16_synthetic-64x48.py'
-TCD = 'quickstart/tcd_hm-res18-w32_reg-res18-w16_synthetic-64x48.py'
-PLAIN_STUDENT = 'quickstart/td-reg_res18-w16_synthetic-64x48.py'
+OCD = 'crd/ocd_reg-res18-w16_synthetic-128x96.py'
+TCD = 'quickstart/tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
+PLAIN_STUDENT = 'quickstart/td-reg_res18-w16_synthetic-128x96.py'
 OCD_CONFIGS = sorted(
     osp.relpath(path, CONFIGS_ROOT)
     for path in glob.glob(osp.join(CONFIGS_ROOT, 'crd', '**', 'ocd*.py'),
@@ -62,9 +62,9 @@ def test_ocd_config_deploys_its_regression_branch_alone(config):
 def test_downsized_head_is_smaller_than_the_plain_head():
     _, plain = build_model(PLAIN_STUDENT)
     _, downsized = build_model(
-        'crd/td-reg_res18-w16-downsized_synthetic-64x48.py')
+        'crd/td-reg_res18-w16-downsized_synthetic-128x96.py')
     _, ocd = build_model(
-        'crd/ocd_reg-res18-w16-downsized_synthetic-64x48.py')
+        'crd/ocd_reg-res18-w16-downsized_synthetic-128x96.py')
     assert num_params(downsized.head) == 1338
     assert num_params(plain.head) == 4386
     # OCD trains the very same deployed head.

@@ -6,7 +6,7 @@ from mmengine.config import Config
 
 from tests.config_runs import CONFIGS_ROOT
 
-PAIR = 'hm-res18-w32_hm-res18-w18_synthetic-64x48.py'
+PAIR = 'hm-res18-w32_hm-res18-w18_synthetic-128x96.py'
 INTEGRAL = f'ikd/ikd-integral_{PAIR}'
 COCO_PAIR = 'hm-res50_hm-res18-dc64_8xb64-210e_coco-256x192.py'
 
@@ -84,7 +84,7 @@ def test_structure_readings_and_variants():
 def test_the_student_is_the_student_alone_recipe():
     # The ablations compare against this baseline: same model, same data.
     for integral, alone in (
-        (INTEGRAL, 'ikd/td-hm_res18-w18_synthetic-64x48.py'),
+        (INTEGRAL, 'ikd/td-hm_res18-w18_synthetic-128x96.py'),
         (f'ikd/coco/ikd-integral_{COCO_PAIR}',
          'ikd/coco/td-hm_res18-dc64_8xb64-210e_coco-256x192.py')):
         distill, baseline = load(integral), load(alone)
@@ -103,8 +103,8 @@ def test_teacher_at_twice_the_heatmap_size_agrees_with_the_skeleton_loss():
     from mmpose.registry import MODELS
 
     from mmpose_kd.functional import render_gaussian_heatmaps
-    cfg = load('ikd/ikd-logit-skeleton_hm-res18-w32-hm32x24_'
-               'hm-res18-w18_synthetic-64x48.py')
+    cfg = load('ikd/ikd-logit-skeleton_hm-res18-w32-hm64x48_'
+               'hm-res18-w18_synthetic-128x96.py')
     init_default_scope('mmpose')
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.teacher_ckpt = None

@@ -19,7 +19,7 @@ from mmpose.registry import MODELS
 from mmpose_kd.models.distillers.model_config import resolve_model_cfg
 from tests.config_runs import coco_tiny_config, train
 
-PAIR = 'hm-res18-w32_hm-res18-w18_synthetic-64x48.py'
+PAIR = 'hm-res18-w32_hm-res18-w18_synthetic-128x96.py'
 INTEGRAL = f'ikd/ikd-integral_{PAIR}'
 DECAY = f'ikd/ikd-integral-logit-decay_{PAIR}'
 

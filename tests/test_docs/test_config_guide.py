@@ -11,7 +11,7 @@ from mmpose_kd.apis.quickstart import REPO_ROOT
 from mmpose_kd.registry import MODELS
 
 RECIPE = osp.join(REPO_ROOT, 'configs', 'ikd',
-                  'ikd-logit_hm-res18-w32_hm-res18-w18_synthetic-64x48.py')
+                  'ikd-logit_hm-res18-w32_hm-res18-w18_synthetic-128x96.py')
 
 
 def guide_example() -> str:
@@ -20,7 +20,7 @@ def guide_example() -> str:
         text = f.read()
     section = text.split("### Swapping a recipe's student or teacher", 1)[1]
     code = section.split('```python', 1)[1].split('```', 1)[0]
-    relative = "'./ikd-logit_hm-res18-w32_hm-res18-w18_synthetic-64x48.py'"
+    relative = "'./ikd-logit_hm-res18-w32_hm-res18-w18_synthetic-128x96.py'"
     assert relative in code
     return code.replace(relative, repr(RECIPE))
 

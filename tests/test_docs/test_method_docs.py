@@ -12,7 +12,7 @@ ROOT = osp.dirname(CONFIGS_ROOT)
 
 def test_crd_doc_states_the_ocd_heatmap_sigma_of_the_config():
     cfg = Config.fromfile(
-        f'{CONFIGS_ROOT}/crd/ocd_reg-res18-w16_synthetic-64x48.py')
+        f'{CONFIGS_ROOT}/crd/ocd_reg-res18-w16_synthetic-128x96.py')
     sigma = cfg.model.head.heatmap.decoder.sigma
     with open(osp.join(ROOT, 'docs', 'crd.md')) as f:
         row = [line for line in f

@@ -184,7 +184,7 @@ def test_mim_train_runs_the_quickstart_distillation_config(
     ]
     output = run_checked([
         sys.executable, '-m', 'mim', 'train', 'mmpose_kd',
-        'tcd_hm-res18-w32_reg-res18-w16_synthetic-64x48.py', '--work-dir',
+        'tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py', '--work-dir',
         str(tmp_path / 'work'), '--cfg-options', *options
     ],
                          cwd=str(tmp_path),

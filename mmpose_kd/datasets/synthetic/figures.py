@@ -155,8 +155,8 @@ def _sample_body_pose(rng: np.random.Generator, facing: int):
     kpts[L_EAR] = head + to_left * 0.9 * radius - 0.35 * yaw
     kpts[R_EAR] = head - to_left * 0.9 * radius - 0.35 * yaw
 
-    top = max(half_shoulder, 0.14) + 0.04
-    bottom = max(half_hip, 0.12) * 1.15
+    top = max(half_shoulder, 0.14) + 0.08
+    bottom = max(half_hip, 0.12) * 1.15 + 0.06
     quad = np.array([[-top, 0.0], [top, 0.0], [bottom, 1.05],
                      [-bottom, 1.05]])
     return kpts, np.array(toes), neck, head, radius, quad
@@ -219,7 +219,7 @@ def sample_figure(rng: np.random.Generator, centre: Sequence[float],
         head_radius=radius * torso_length,
         toes=place(toes),
         torso_quad=place(quad),
-        thickness=max(2.0, torso_length * rng.uniform(0.1, 0.18)),
+        thickness=max(2.0, torso_length * rng.uniform(0.2, 0.3)),
         facing_front=facing > 0,
         style=_sample_style(rng, facing > 0))
 

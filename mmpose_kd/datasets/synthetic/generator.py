@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when a code change alters the generated files for the same arguments,
 # so stale data is reported instead of silently reused.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DEFAULT_NUM_IMAGES = {'train': 400, 'val': 100}
 DEFAULT_NUM_IMAGES_OTHER = 100
 _TMP_PREFIX = '.tmp_synthetic_coco_'

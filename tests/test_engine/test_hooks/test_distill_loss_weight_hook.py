@@ -10,7 +10,7 @@ from mmpose_kd.apis.epoch_budget import epoch_options
 from mmpose_kd.engine.hooks import DistillLossWeightHook
 from tests.config_runs import CONFIGS_ROOT
 
-OCD = f'{CONFIGS_ROOT}/crd/ocd_reg-res18-w16_synthetic-64x48.py'
+OCD = f'{CONFIGS_ROOT}/crd/ocd_reg-res18-w16_synthetic-128x96.py'
 
 
 class _Hub:

@@ -13,10 +13,10 @@ from mmpose.registry import MODELS
 from tests.config_runs import CONFIGS_ROOT
 
 PAIRS = [
-    ('quickstart/td-reg_res18-w16_synthetic-64x48.py',
-     'quickstart/tcd_hm-res18-w32_reg-res18-w16_synthetic-64x48.py'),
-    ('ikd/td-hm_res18-w18_synthetic-64x48.py',
-     'ikd/ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-64x48.py'),
+    ('quickstart/td-reg_res18-w16_synthetic-128x96.py',
+     'quickstart/tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'),
+    ('ikd/td-hm_res18-w18_synthetic-128x96.py',
+     'ikd/ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-128x96.py'),
 ]
 
 

@@ -1,7 +1,0 @@
-# Benchmark pair, student alone: the teacher's recipe at quarter width
-# (ResNet-18, 128 output channels) - the baseline of both distillers below.
-_base_ = ['./td-simcc_res18-w32_synthetic-64x48.py']
-
-model = dict(
-    backbone=dict(base_channels=16, stem_channels=16),
-    head=dict(in_channels=128))

@@ -1,8 +1,0 @@
-# OCD ablation: both OCD losses at half weight (the ground-truth task losses
-# keep weight 1).
-_base_ = ['./ocd_reg-res18-w16_synthetic-64x48.py']
-
-model = dict(
-    head=dict(
-        coord_distill=dict(loss_weight=0.5),
-        heatmap_distill=dict(loss_weight=0.5)))

@@ -1,7 +1,0 @@
-# OCD ablation: both OCD losses at double weight.
-_base_ = ['./ocd_reg-res18-w16_synthetic-64x48.py']
-
-model = dict(
-    head=dict(
-        coord_distill=dict(loss_weight=2.0),
-        heatmap_distill=dict(loss_weight=2.0)))

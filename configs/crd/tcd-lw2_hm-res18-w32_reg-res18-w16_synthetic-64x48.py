@@ -1,6 +1,0 @@
-# TCD ablation: both distillation losses at double weight.
-_base_ = ['../quickstart/tcd_hm-res18-w32_reg-res18-w16_synthetic-64x48.py']
-
-model = dict(
-    distill_losses=dict(
-        loss_coord=dict(loss_weight=2.0), loss_heatmap=dict(loss_weight=2.0)))

@@ -1,9 +1,0 @@
-# IKD ablation: feature + structure (keypoint-relation) distillation, no
-# logit term.
-_base_ = ['./ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-64x48.py']
-
-model = dict(
-    distill_losses=dict(
-        _delete_=True,
-        loss_feature=_base_.model.distill_losses.loss_feature,
-        loss_structure=_base_.model.distill_losses.loss_structure))

@@ -1,8 +1,0 @@
-# IKD ablation: logit + feature distillation (no structure term).
-_base_ = ['./ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-64x48.py']
-
-model = dict(
-    distill_losses=dict(
-        _delete_=True,
-        loss_logit=_base_.model.distill_losses.loss_logit,
-        loss_feature=_base_.model.distill_losses.loss_feature))

@@ -1,7 +1,0 @@
-# IKD ablation: logit distillation only (heatmap MSE to the teacher's
-# heatmaps).
-_base_ = ['./ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-64x48.py']
-
-model = dict(
-    distill_losses=dict(
-        _delete_=True, loss_logit=_base_.model.distill_losses.loss_logit))
