@@ -60,7 +60,7 @@ def test_cli_prints_the_ikd_pair_ratio_of_the_separately_built_models():
                             timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
     output = result.stdout
-    assert 'input shape: (3, 64, 48)' in output
+    assert 'input shape: (3, 128, 96)' in output
 
     teacher, student = build_plain(TEACHER), build_plain(STUDENT)
     expected = num_params(student) / num_params(teacher)
@@ -72,15 +72,15 @@ def test_cli_prints_the_ikd_pair_ratio_of_the_separately_built_models():
     assert float(table_row(output, 'teacher')[0]) == pytest.approx(
         num_params(teacher) / 1e6, abs=5e-4)
     assert float(table_row(output, 'student')[1]) == pytest.approx(
-        count_flops(student, (3, 64, 48)) / 1e9, abs=5e-5)
+        count_flops(student, (3, 128, 96)) / 1e9, abs=5e-5)
 
 
 def test_flops_scale_with_the_input_area_and_shape_flag(capsys):
-    rows = main([STUDENT, '--runs', '0', '--shape', '128', '96'])
-    assert 'input shape: (3, 128, 96)' in capsys.readouterr().out
+    rows = main([STUDENT, '--runs', '0', '--shape', '256', '192'])
+    assert 'input shape: (3, 256, 192)' in capsys.readouterr().out
     assert [row['name'] for row in rows] == ['model', EXPORTED_ROW]
     assert rows[1]['params'] == rows[0]['params']  # a plain model ships as is
-    small = count_flops(build_plain(STUDENT), (3, 64, 48))
+    small = count_flops(build_plain(STUDENT), (3, 128, 96))
     # a fully convolutional model: 4x the pixels, 4x the multiply-adds
     assert rows[0]['flops'] == 4 * small
     assert rows[0]['latency_ms'] is None
@@ -117,11 +117,11 @@ def test_ocd_exported_student_is_the_plain_regression_model(capsys):
 
 def test_input_shape_comes_from_the_codec_or_pipeline():
     cfg = Config.fromfile(STUDENT)
-    assert input_shape(cfg, build_plain(STUDENT)) == (3, 64, 48)
+    assert input_shape(cfg, build_plain(STUDENT)) == (3, 128, 96)
     # without a head codec: the config's codec, then a TopdownAffine
-    assert input_shape(cfg, torch.nn.Linear(1, 1)) == (3, 64, 48)
+    assert input_shape(cfg, torch.nn.Linear(1, 1)) == (3, 128, 96)
     cfg.pop('codec')
-    assert input_shape(cfg, torch.nn.Linear(1, 1)) == (3, 64, 48)
+    assert input_shape(cfg, torch.nn.Linear(1, 1)) == (3, 128, 96)
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[name].dataset.pipeline = []
     with pytest.raises(ValueError, match='--shape'):

@@ -46,8 +46,8 @@ def test_a_shorter_run_anneals_fully():
     assert stretched.train_cfg.max_epochs == 8
     # the last epoch runs at the cosine's last step: 4% of the peak
     assert lr_after(stretched, 7) < 0.05 * 2e-3
-    # max_epochs alone would end at over 90% of the peak learning rate
-    assert lr_after(merged(options[:2]), 7) > 0.9 * 2e-3
+    # max_epochs alone (8 of the recipe's 24) would end at 80% of the peak
+    assert lr_after(merged(options[:2]), 7) > 0.75 * 2e-3
     # the iteration-based warm-up keeps its length
     assert stretched.param_scheduler[0].end == 20
 

@@ -109,23 +109,23 @@ def test_teacher_at_twice_the_heatmap_size_agrees_with_the_skeleton_loss():
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.teacher_ckpt = None
     distiller = MODELS.build(model_cfg)
-    inputs = torch.rand(1, 3, 64, 48)
+    inputs = torch.rand(1, 3, 128, 96)
     with torch.no_grad():
         student_maps = distiller.student.head(
             distiller.student.extract_feat(inputs))
         teacher_maps = distiller.teacher.head(
             distiller.teacher.extract_feat(inputs))
-    assert student_maps.shape[-2:] == (16, 12)
-    assert teacher_maps.shape[-2:] == (32, 24)
+    assert student_maps.shape[-2:] == (32, 24)
+    assert teacher_maps.shape[-2:] == (64, 48)
 
     gen = torch.Generator().manual_seed(0)
     keypoints = 3 + torch.rand(1, 17, 2, generator=gen) * torch.tensor(
-        [6.0, 10.0])  # student px, inside the 16x12 map
-    teacher = render_gaussian_heatmaps(keypoints * 2, (24, 32), 4.0)
+        [18.0, 26.0])  # student px, inside the 32x24 map
+    teacher = render_gaussian_heatmaps(keypoints * 2, (48, 64), 4.0)
     losses = distiller.distill_losses
 
     def terms(shift):
-        student = render_gaussian_heatmaps(keypoints + shift, (12, 16), 2.0)
+        student = render_gaussian_heatmaps(keypoints + shift, (24, 32), 2.0)
         return (losses.loss_logit(student, teacher).item(),
                 losses.loss_structure(student, teacher).item())
 
