@@ -7,16 +7,17 @@ asked otherwise, and ``init_weights`` is never called, so pretrained
 path (``extract_feat`` + ``head.forward``, no test-time flip or decoding):
 
 - params: every parameter of the model (what a deployed checkpoint holds);
-- FLOPs: :func:`mmengine.analysis.get_model_complexity_info` at batch 1, which
-  counts one multiply-add as one FLOP (the convention of the MMPose model zoo,
+- FLOPs: :class:`mmengine.analysis.FlopAnalyzer` (the counter behind
+  ``get_model_complexity_info``) at batch 1, which counts one multiply-add as
+  one FLOP (the convention of the MMPose model zoo,
   e.g. SimpleBaseline-ResNet-50 at 256x192: 34.0M params, 5.46 GFLOPs);
 - latency: median wall time of ``runs`` forward passes at batch 1 on CPU;
 - head params / head FLOPs: the same figures for the model's ``head`` alone
   (its share of the tensor-path FLOPs, from the same analysis). For an OCD
   model the head's params include the training-only heatmap branch, its FLOPs
   only the regression branch that runs (and its ``regression_neck``
-  pooling); the ``exported student`` row has the deployed head's. These compare a full head with a downsized one
-  (docs/crd.md, "Downsized head").
+  pooling); the ``exported student`` row has the deployed head's. These
+  compare a full head with a downsized one (docs/crd.md, "Downsized head").
 
 For a distiller (a model with ``student`` and ``teacher``) the table has a
 ``student/teacher`` row with the ratios.
