@@ -49,6 +49,9 @@ GROUPS: Dict[str, List[tuple]] = {
         ('OCD (online)', 'configs/crd/ocd_reg-res18-w16_synthetic-128x96.py'),
         ('TCD (teacher-aided)', 'configs/quickstart/'
          'tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'),
+        # the downsized head against the full head it is cut from
+        ('full integral head alone',
+         'configs/crd/td-ipr_res18-w16_synthetic-128x96.py'),
         ('downsized head alone',
          'configs/crd/td-reg_res18-w16-downsized_synthetic-128x96.py'),
         ('downsized head + TCD', 'configs/crd/'

@@ -7,9 +7,9 @@ cuda --amp]`` runs, in one invocation on the same data, seeds and budget:
    the DWPose pair), unless ``--reuse`` finds them trained;
 2. the ablation groups (:mod:`mmpose_kd.apis.ablation`): ``ikd`` (student
    alone, logit, feature, structure, integral), ``crd`` (regression student
-   alone, OCD, TCD, downsized head, downsized + TCD), ``ikd-bf16-teacher``
-   and ``dwpose-pair`` (SimCC student alone, MMPose's DWPoseDistiller, and
-   mmpose_kd with the same losses);
+   alone, OCD, TCD, full integral head, downsized head, downsized + TCD),
+   ``ikd-bf16-teacher`` and ``dwpose-pair`` (SimCC student alone, MMPose's
+   DWPoseDistiller, and mmpose_kd with the same losses);
 3. the training-step cost comparison (:mod:`mmpose_kd.apis.step_benchmark`);
 4. the report (:mod:`mmpose_kd.apis.benchmark_report`): JSON, Markdown and
    PNG under ``--out-dir``, with the training curves of each group's
@@ -18,7 +18,8 @@ cuda --amp]`` runs, in one invocation on the same data, seeds and budget:
 ``--scale 1`` (6 student epochs, 16 teacher epochs, 20 step rounds) is
 sized for 30 minutes on 2 idle CPU cores: at 8 / 20 epochs and 30 rounds the
 whole command took 36.0 minutes end to end (2026-11-29), and the student
-runs (28 of them, about 5.6 s per epoch) dominate. Every run's schedule is
+runs (28 of them then, about 5.6 s per epoch; 30 since the crd group
+gained its full-integral-head row) dominate. Every run's schedule is
 stretched to its epochs (:mod:`.epoch_budget`). Each stage prints the
 elapsed time.
 """

@@ -7,10 +7,17 @@ asked otherwise, and ``init_weights`` is never called, so pretrained
 path (``extract_feat`` + ``head.forward``, no test-time flip or decoding):
 
 - params: every parameter of the model (what a deployed checkpoint holds);
-- FLOPs: :func:`mmengine.analysis.get_model_complexity_info` at batch 1, which
-  counts one multiply-add as one FLOP (the convention of the MMPose model zoo,
+- FLOPs: :class:`mmengine.analysis.FlopAnalyzer` (the counter behind
+  ``get_model_complexity_info``) at batch 1, which counts one multiply-add as
+  one FLOP (the convention of the MMPose model zoo,
   e.g. SimpleBaseline-ResNet-50 at 256x192: 34.0M params, 5.46 GFLOPs);
-- latency: median wall time of ``runs`` forward passes at batch 1 on CPU.
+- latency: median wall time of ``runs`` forward passes at batch 1 on CPU;
+- head params / head FLOPs: the same figures for the model's ``head`` alone
+  (its share of the tensor-path FLOPs, from the same analysis). For an OCD
+  model the head's params include the training-only heatmap branch, its FLOPs
+  only the regression branch that runs (and its ``regression_neck``
+  pooling); the ``exported student`` row has the deployed head's. These
+  compare a full head with a downsized one (docs/crd.md, "Downsized head").
 
 For a distiller (a model with ``student`` and ``teacher``) the table has a
 ``student/teacher`` row with the ratios.
@@ -24,7 +31,7 @@ import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
-from mmengine.analysis import get_model_complexity_info
+from mmengine.analysis import FlopAnalyzer
 from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
@@ -32,6 +39,8 @@ from torch import nn
 
 #: Name of the ratio row of a distiller's table.
 RATIO_ROW = 'student/teacher'
+#: Figures of a row, in table order.
+COLUMNS = ('params', 'flops', 'latency_ms', 'head_params', 'head_flops')
 EXPORTED_ROW = 'exported student'
 
 
@@ -138,15 +147,25 @@ def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def head_params(model: nn.Module) -> int:
+    """Parameters of ``model.head`` (0 for a model without a head)."""
+    head = getattr(model, 'head', None)
+    return count_params(head) if isinstance(head, nn.Module) else 0
+
+
+def flop_counts(model: nn.Module, shape: Sequence[int]) -> Tuple[int, int]:
+    """FLOPs (multiply-adds) of one ``(1, *shape)`` tensor-path forward:
+    ``(whole model, head alone)``, from one analysis."""
+    with _quiet_mmengine(), torch.no_grad():
+        analyzer = FlopAnalyzer(TensorForward(model),
+                                (torch.randn(1, *shape), ))
+        by_module = analyzer.by_module()
+        return int(analyzer.total()), int(by_module.get('model.head', 0))
+
+
 def count_flops(model: nn.Module, shape: Sequence[int]) -> int:
     """FLOPs (multiply-adds) of one ``(1, *shape)`` tensor-path forward."""
-    with _quiet_mmengine(), torch.no_grad():
-        info = get_model_complexity_info(
-            TensorForward(model),
-            input_shape=tuple(shape),
-            show_table=False,
-            show_arch=False)
-    return int(info['flops'])
+    return flop_counts(model, shape)[0]
 
 
 def measure_latency(model: nn.Module,
@@ -174,7 +193,8 @@ def complexity_rows(model: nn.Module,
                     warmup: int = 3,
                     exported: Optional[nn.Module] = None) -> List[dict]:
     """One row per pose model (``name``, ``params``, ``flops``,
-    ``latency_ms``; latency None when ``runs`` is 0), then ``exported
+    ``latency_ms``, ``head_params``, ``head_flops``; latency None when
+    ``runs`` is 0), then ``exported
     student`` when given, plus the deployed/teacher ratio row for a
     distiller (the exported student's if given, else the student's)."""
     rows = []
@@ -183,28 +203,27 @@ def complexity_rows(model: nn.Module,
         models[EXPORTED_ROW] = exported
     for name, pose_model in models.items():
         pose_model = pose_model.cpu().eval()
+        flops, head_flops = flop_counts(pose_model, shape)
         rows.append(
             dict(
                 name=name,
                 params=count_params(pose_model),
-                flops=count_flops(pose_model, shape),
+                flops=flops,
                 latency_ms=measure_latency(pose_model, shape, runs, warmup)
-                if runs else None))
+                if runs else None,
+                head_params=head_params(pose_model),
+                head_flops=head_flops))
     names = [row['name'] for row in rows]
     if names[:2] == ['teacher', 'student']:
         teacher, student = rows[0], rows[-1]
 
         def ratio(key):
-            if teacher[key] is None or student[key] is None:
+            if not teacher[key] or student[key] is None:
                 return None
             return student[key] / teacher[key]
 
         rows.append(
-            dict(
-                name=RATIO_ROW,
-                params=ratio('params'),
-                flops=ratio('flops'),
-                latency_ms=ratio('latency_ms')))
+            dict(name=RATIO_ROW, **{key: ratio(key) for key in COLUMNS}))
     return rows
 
 
@@ -213,20 +232,23 @@ def format_table(rows: List[dict], shape: Sequence[int]) -> str:
     lines = [
         f'input shape: {tuple(shape)} (C, H, W), batch 1, CPU, '
         f'{torch.get_num_threads()} threads',
-        '| model | params (M) | FLOPs (G) | latency (ms) |',
-        '|---|---|---|---|',
+        '| model | params (M) | FLOPs (G) | latency (ms) | head params (M) '
+        '| head FLOPs (M) |',
+        '|---|---|---|---|---|---|',
     ]
     for row in rows:
         if row['name'] == RATIO_ROW:
             cells = [
                 f'{row[k]:.4f}' if row[k] is not None else '-'
-                for k in ('params', 'flops', 'latency_ms')
+                for k in COLUMNS
             ]
         else:
             cells = [
                 f"{row['params'] / 1e6:.3f}", f"{row['flops'] / 1e9:.4f}",
                 f"{row['latency_ms']:.2f}"
-                if row['latency_ms'] is not None else '-'
+                if row['latency_ms'] is not None else '-',
+                f"{row['head_params'] / 1e6:.4f}",
+                f"{row['head_flops'] / 1e6:.3f}"
             ]
         lines.append(f"| {row['name']} | " + ' | '.join(cells) + ' |')
     return '\n'.join(lines)

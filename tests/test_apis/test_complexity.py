@@ -11,7 +11,7 @@ from mmengine.registry import init_default_scope
 import mmpose_kd  # noqa: F401
 from mmpose.registry import MODELS
 from mmpose_kd.apis.complexity import (EXPORTED_ROW, RATIO_ROW, count_flops,
-                                       input_shape, main)
+                                       flop_counts, input_shape, main)
 from tests.config_runs import CONFIGS_ROOT, REPO_ROOT
 
 IKD = osp.join(CONFIGS_ROOT, 'ikd',
@@ -64,7 +64,7 @@ def test_cli_prints_the_ikd_pair_ratio_of_the_separately_built_models():
 
     teacher, student = build_plain(TEACHER), build_plain(STUDENT)
     expected = num_params(student) / num_params(teacher)
-    params_ratio, flops_ratio, _ = table_row(output, RATIO_ROW)
+    params_ratio, flops_ratio = table_row(output, RATIO_ROW)[:2]
     assert float(params_ratio) == pytest.approx(expected, abs=5e-5)
     # the pair is built for the paper's ~35% budget
     assert 0.30 < float(params_ratio) < 0.40
@@ -113,6 +113,30 @@ def test_ocd_exported_student_is_the_plain_regression_model(capsys):
     plain = build_plain(osp.join(REPO_ROOT, 'configs', 'quickstart',
                                  'td-reg_res18-w16_synthetic-128x96.py'))
     assert rows[1]['params'] == num_params(plain) < rows[0]['params']
+
+
+def test_head_figures_are_the_heads_share(capsys):
+    """Head params/FLOPs: DeepPose's FC exactly; an OCD model's heatmap
+    branch counts in its params but not in the deployed head's."""
+    plain = build_plain(osp.join(REPO_ROOT, 'configs', 'quickstart',
+                                 'td-reg_res18-w16_synthetic-64x48.py'))
+    total, head = flop_counts(plain, (3, 64, 48))
+    assert head == 128 * 2 * 17  # one FC, 128 -> 2K, multiply-adds
+    assert 0 < head < total == count_flops(plain, (3, 64, 48))
+
+    rows = main([osp.join(REPO_ROOT, 'configs', 'crd',
+                          'ocd_reg-res18-w16_synthetic-64x48.py'),
+                 '--runs', '0'])
+    trained, deployed = rows
+    assert deployed['head_params'] == num_params(plain.head) == 4386
+    assert trained['head_params'] > deployed['head_params']
+    assert deployed['head_flops'] == head
+    # The OCD head also pools (its `regression_neck`, the plain model's
+    # neck): one add per input element; its heatmap branch does not run.
+    assert trained['head_flops'] == head + 128 * 4 * 3
+    output = capsys.readouterr().out
+    assert '| head params (M) | head FLOPs (M) |' in output
+    assert table_row(output, EXPORTED_ROW)[3:] == ['0.0044', '0.004']
 
 
 def test_input_shape_comes_from_the_codec_or_pipeline():

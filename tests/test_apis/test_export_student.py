@@ -27,6 +27,7 @@ from tests.config_runs import CONFIGS_ROOT, REPO_ROOT, coco_tiny_config, train
 OCD = 'crd/ocd_reg-res18-w16_synthetic-128x96.py'
 TCD_IKD = 'crd/tcd-ikd-feat_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
 PLAIN_STUDENT = 'quickstart/td-reg_res18-w16_synthetic-128x96.py'
+OCD_DOWNSIZED = 'crd/ocd_reg-res18-w16-downsized_synthetic-128x96.py'
 IMAGE = '000000000785.jpg'
 
 # Runs in a fresh interpreter: plain MMPose only. This CPU stack's mmcv-lite
@@ -237,22 +238,27 @@ def test_hook_exports_the_plain_student_of_a_distiller_with_an_ocd_head(
             p.numel() for p in student.head.heatmap.parameters())
 
 
-def test_downsized_student_export_keeps_the_plugin_import(tmp_path):
-    """DownsizedRegressionHead is no MMPose type: the config says so."""
-    init_default_scope('mmpose')
-    config = osp.join(CONFIGS_ROOT,
-                      'crd/ocd_reg-res18-w16-downsized_synthetic-128x96.py')
-    model = MODELS.build(Config.fromfile(config).model)
-    ckpt = str(tmp_path / 'epoch_1.pth')
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(epoch=1, dataset_meta=dict(
-                        sigmas=np.full(17, 0.1, np.float32)))), ckpt)
-    out_ckpt, out_cfg = export_student(config, ckpt, str(tmp_path / 'out'))
-    exported = Config.fromfile(out_cfg)
-    assert exported.custom_imports.imports == ['mmpose_kd']
-    assert exported.model.head.type == 'mmpose_kd.DownsizedRegressionHead'
-    assert exported.model.neck is None
-    plain = init_model(out_cfg, out_ckpt, device='cpu')
-    assert sum(p.numel() for p in plain.parameters()) == sum(
+def test_downsized_ocd_student_exports_to_plain_mmpose(coco_tiny_dir,
+                                                       tmp_path):
+    """The downsized head is MMPose's IntegralRegressionHead: the exported
+    model loads and predicts without mmpose_kd, as trained."""
+    runner, config = trained(OCD_DOWNSIZED, coco_tiny_dir,
+                             str(tmp_path / 'run'))
+    ckpt, student_cfg = export_student(
+        config, osp.join(runner.work_dir, 'epoch_1.pth'),
+        str(tmp_path / 'out'))
+    exported = Config.fromfile(student_cfg)
+    assert 'custom_imports' not in exported
+    assert exported.model.head.type == 'IntegralRegressionHead'
+    assert exported.model.head.deconv_out_channels == (16, )
+    image = osp.join(coco_tiny_dir, IMAGE)
+    plain = load_in_plain_mmpose(student_cfg, ckpt, image)
+    model = runner.model
+    expected = keypoints_in_process(model, runner.cfg,
+                                    runner.train_dataloader.dataset.metainfo,
+                                    image)
+    np.testing.assert_allclose(plain['keypoints'], expected, atol=1e-4)
+    assert not any('heatmap.' in k for k in plain['keys'])
+    assert plain['num_params'] == sum(
         p.numel() for p in model.parameters()) - sum(
             p.numel() for p in model.head.heatmap.parameters())

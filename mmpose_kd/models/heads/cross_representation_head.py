@@ -23,7 +23,9 @@ import numpy as np
 import torch
 from mmpose.evaluation.functional import (keypoint_pck_accuracy,
                                           pose_pck_accuracy)
-from mmpose.models.heads import BaseHead, HeatmapHead, RegressionHead, RLEHead
+from mmpose.models.heads import (BaseHead, DSNTHead, HeatmapHead,
+                                 IntegralRegressionHead, RegressionHead,
+                                 RLEHead)
 from mmpose.utils.tensor_utils import to_numpy
 from mmpose.utils.typing import (ConfigType, OptConfigType, OptSampleList,
                                  Predictions)
@@ -33,6 +35,17 @@ from mmpose_kd.registry import MODELS
 from ..losses import CoordDistillLoss, RenderedHeatmapDistillLoss
 
 _OWNER = 'CrossRepresentationHead'
+#: Regression heads this head can deploy.
+REGRESSION_HEADS = (RegressionHead, RLEHead, IntegralRegressionHead)
+
+
+def regression_coords(output) -> Tensor:
+    """The coordinates in a regression head's forward output.
+
+    ``IntegralRegressionHead`` returns ``(coords, heatmaps)``; the others a
+    tensor ((B, K, 2), or (B, K, 4) for ``RLEHead``).
+    """
+    return output[0] if isinstance(output, tuple) else output
 
 
 @MODELS.register_module()
@@ -50,10 +63,12 @@ class CrossRepresentationHead(BaseHead):
     shared backbone only.
 
     Args:
-        regression (dict): The deployed branch: a ``RegressionHead`` /
-            ``RLEHead`` config (or a subclass such as
-            ``mmpose_kd.DownsizedRegressionHead``), with its codec as
-            ``decoder``; it is this head's decoder.
+        regression (dict): The deployed branch: a ``RegressionHead``,
+            ``RLEHead`` or ``IntegralRegressionHead`` config (or a subclass
+            such as ``mmpose_kd.DownsizedRegressionHead``), with its codec as
+            ``decoder``; it is this head's decoder. An
+            ``IntegralRegressionHead`` (soft-argmax over its own heatmaps)
+            reads spatial features: give it ``regression_neck=None``.
         heatmap (dict): The training-only branch: a ``HeatmapHead`` config
             (or subclass) with ``out_channels`` equal to ``num_joints``.
         coord_distill (dict, optional): A distillation loss config, usually
@@ -70,14 +85,17 @@ class CrossRepresentationHead(BaseHead):
             ``GlobalAveragePooling``, so the pose model has no neck (the
             heatmap branch needs spatial features) and the regression branch
             sees the pooled vector of a DeepPose model. ``None`` passes the
-            features unchanged (e.g. to a DownsizedRegressionHead).
+            features unchanged (e.g. to an ``IntegralRegressionHead`` or a
+            ``DownsizedRegressionHead``).
         init_cfg (dict, optional): Initialisation config; the branches keep
             their own defaults.
 
     Note:
         - feats: tuple of backbone features, the last (B, C, h, w).
         - forward output: the regression branch's, (B, K, 2) normalised
-          coordinates or (B, K, 4) for RLEHead.
+          coordinates, (B, K, 4) for RLEHead, or ``(coords (B, K, 2),
+          heatmaps (B, K, h, w))`` for IntegralRegressionHead; the losses
+          use the coordinates.
         - data samples: ``gt_instance_labels.keypoint_labels`` (1, K, 2),
           ``gt_instance_labels.keypoint_weights`` (1, K) and
           ``gt_fields.heatmaps`` (K, H, W) each.
@@ -101,11 +119,19 @@ class CrossRepresentationHead(BaseHead):
                 'required; to deploy, call remove_heatmap_branch() or use '
                 'mmpose_kd.models.heads.export.to_plain_regression.')
         self.regression = MODELS.build(regression)
-        if not isinstance(self.regression, (RegressionHead, RLEHead)):
+        if not isinstance(self.regression, REGRESSION_HEADS) or isinstance(
+                self.regression, DSNTHead):
             raise TypeError(
-                f'{_OWNER}: `regression` must build a RegressionHead or '
-                f'RLEHead (or subclass), got '
+                f'{_OWNER}: `regression` must build a RegressionHead, '
+                f'RLEHead or IntegralRegressionHead (or subclass; not '
+                f'DSNTHead, whose loss also needs heatmap targets), got '
                 f'{type(self.regression).__name__}.')
+        if (isinstance(self.regression, IntegralRegressionHead)
+                and regression_neck is not None):
+            raise ValueError(
+                f'{_OWNER}: an IntegralRegressionHead `regression` branch '
+                f'reads spatial features; set `regression_neck=None` (got '
+                f'{regression_neck!r}).')
         self.heatmap = MODELS.build(heatmap)
         if not isinstance(self.heatmap, HeatmapHead):
             raise TypeError(
@@ -178,7 +204,7 @@ class CrossRepresentationHead(BaseHead):
         After :meth:`remove_heatmap_branch` only the regression task loss is
         returned.
         """
-        reg_out = self.forward(feats)
+        reg_out = regression_coords(self.forward(feats))
         labels = torch.cat(
             [d.gt_instance_labels.keypoint_labels for d in batch_data_samples])
         weights = torch.cat([

@@ -329,3 +329,80 @@ def test_keypoint_count_mismatch_names_both_fields():
     with pytest.raises(ValueError, match=r'`regression.num_joints`=5 vs '
                        r'`heatmap.out_channels`=6'):
         MODELS.build(cfg)
+
+
+def integral_branch(**kwargs):
+    """A light integral-regression branch: one deconv, 6x4 -> 12x8 maps."""
+    cfg = dict(
+        type='IntegralRegressionHead',
+        in_channels=C,
+        in_featuremap_size=(4, 6),
+        num_joints=K,
+        deconv_out_channels=(8, ),
+        deconv_kernel_sizes=(4, ),
+        loss=dict(type='SmoothL1Loss', use_target_weight=True),
+        decoder=REG_CODEC)
+    cfg.update(kwargs)
+    return cfg
+
+
+def test_integral_regression_branch_learns_from_the_heatmap_branch():
+    """The downsized-head reading: a light IntegralRegressionHead deployed,
+    taught by the heavier heatmap branch through both OCD losses."""
+    torch.manual_seed(0)
+    head = MODELS.build(
+        head_cfg(regression=integral_branch(), regression_neck=None))
+    head.init_weights()
+    feats = make_feats()
+    coords, heatmaps = head(feats)
+    assert coords.shape == (2, K, 2) and heatmaps.shape == (2, K, 12, 8)
+    losses = head.loss(feats, make_samples())
+    assert {'loss_regression', 'loss_heatmap', 'loss_ocd_coord',
+            'loss_ocd_heatmap'} <= set(losses)
+    deconv = head.regression.simplebaseline_head.deconv_layers[0]
+    for key in ('loss_ocd_coord', 'loss_ocd_heatmap'):
+        head.zero_grad()
+        losses = head.loss(feats, make_samples())
+        losses[key].backward()
+        assert deconv.weight.grad.abs().sum() > 0, key
+        # The heatmap branch is the teacher here: detached.
+        assert all(p.grad is None or p.grad.abs().sum() == 0
+                   for p in head.heatmap.parameters()), key
+    preds = head.predict(feats, make_samples())
+    assert len(preds) == 2 and preds[0].keypoints.shape == (1, K, 2)
+
+
+def test_integral_regression_branch_exports_to_the_plain_mmpose_head():
+    init_default_scope('mmpose')
+    model_cfg = dict(
+        type='TopdownPoseEstimator',
+        backbone=dict(type='ResNet', depth=18, base_channels=8,
+                      stem_channels=8),
+        head=head_cfg(regression=integral_branch(in_channels=64,
+                                                 in_featuremap_size=(2, 3)),
+                      regression_neck=None))
+    model_cfg['head']['heatmap']['in_channels'] = 64
+    model = MMPOSE_MODELS.build(model_cfg)
+    plain_cfg, plain_state = to_plain_regression_model(
+        model_cfg, model.state_dict())
+    assert plain_cfg['head']['type'] == 'IntegralRegressionHead'
+    assert plain_cfg.get('neck') is None
+    plain = MMPOSE_MODELS.build(plain_cfg)
+    plain.load_state_dict(plain_state, strict=True)
+    model.eval()
+    plain.eval()
+    inputs = torch.randn(2, 3, 96, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(model(inputs, None, mode='tensor'),
+                                   plain(inputs, None, mode='tensor'))
+    model.head.remove_heatmap_branch()
+    assert num_params(model) == num_params(plain)
+
+
+def test_integral_regression_branch_needs_the_spatial_features():
+    with pytest.raises(ValueError, match='CrossRepresentationHead: an '
+                       'IntegralRegressionHead .* `regression_neck=None`'):
+        MODELS.build(head_cfg(regression=integral_branch()))
+    dsnt = integral_branch(type='DSNTHead')
+    with pytest.raises(TypeError, match='not DSNTHead'):
+        MODELS.build(head_cfg(regression=dsnt, regression_neck=None))
