@@ -7,7 +7,7 @@
 # model with a heavy head (docs/crd.md, "Downsized head"); at 64x48, from
 # `python tools/analysis/complexity.py CONFIG --runs 0`: head 197,997 of
 # 900,093 params, 4.958 of 18.06 MFLOPs. Plain MMPose types only.
-_base_ = ['../quickstart/td-reg_res18-w16_synthetic-64x48.py']
+_base_ = ['../quickstart/td-reg_res18-w16_synthetic-128x96.py']
 
 # Backbone output size (W, H), derived from the student's input size: the
 # stem (x4) and the stage strides (1, 2, 2, 1) make a total stride of 16.

@@ -119,13 +119,13 @@ def test_head_figures_are_the_heads_share(capsys):
     """Head params/FLOPs: DeepPose's FC exactly; an OCD model's heatmap
     branch counts in its params but not in the deployed head's."""
     plain = build_plain(osp.join(REPO_ROOT, 'configs', 'quickstart',
-                                 'td-reg_res18-w16_synthetic-64x48.py'))
+                                 'td-reg_res18-w16_synthetic-128x96.py'))
     total, head = flop_counts(plain, (3, 64, 48))
     assert head == 128 * 2 * 17  # one FC, 128 -> 2K, multiply-adds
     assert 0 < head < total == count_flops(plain, (3, 64, 48))
 
     rows = main([osp.join(REPO_ROOT, 'configs', 'crd',
-                          'ocd_reg-res18-w16_synthetic-64x48.py'),
+                          'ocd_reg-res18-w16_synthetic-128x96.py'),
                  '--runs', '0'])
     trained, deployed = rows
     assert deployed['head_params'] == num_params(plain.head) == 4386
