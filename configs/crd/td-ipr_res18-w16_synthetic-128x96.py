@@ -4,9 +4,9 @@
 # head (two 4x4 deconvolutions of 64 channels, 1x1 conv to K maps) on the
 # student's backbone, then a soft-argmax (spatial softmax + expectation) to
 # normalised coordinates, trained with SmoothL1 on them alone. A regression
-# model with a heavy head (docs/crd.md, "Downsized head"); at 64x48, from
+# model with a heavy head (docs/crd.md, "Downsized head"); at 128x96, from
 # `python tools/analysis/complexity.py CONFIG --runs 0`: head 197,997 of
-# 900,093 params, 4.958 of 18.06 MFLOPs. Plain MMPose types only.
+# 900,093 params, 19.83 of 72.2 MFLOPs. Plain MMPose types only.
 _base_ = ['../quickstart/td-reg_res18-w16_synthetic-128x96.py']
 
 # Backbone output size (W, H), derived from the student's input size: the
