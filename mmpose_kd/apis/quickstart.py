@@ -23,8 +23,8 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 QUICKSTART = 'configs/quickstart'
 TEACHER = 'td-hm_res18-w32_synthetic-128x96.py'
 STUDENT = 'td-reg_res18-w16_synthetic-128x96.py'
-DISTILLED = 'tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
-METHOD = 'TCD'
+DISTILLED = 'tcd-feat_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
+METHOD = 'TCD + feature KD'
 METRICS = ('coco/AP', 'coco/AP .5', 'coco/AR', 'PCK')
 STUDENT_EPOCHS = 3
 
