@@ -135,9 +135,10 @@ def evaluate(config: str, checkpoint: str, work_dir: str) -> Dict[str, float]:
     return {k: metrics[k] for k in METRICS if k in metrics}
 
 
-def train_teacher(work_root: str) -> Dict:
+def train_teacher(work_root: str, out: Optional[str] = None) -> Dict:
     """Train the default teacher from scratch and pack it as the shipped
-    float16 checkpoint (``--train-teacher``); return its manifest."""
+    float16 checkpoint (``--train-teacher``; ``out`` defaults to the shipped
+    path); return its manifest."""
     from .shipped_teacher import SHIPPED_TEACHER, pack_teacher
     config = osp.join(REPO_ROOT, QUICKSTART, TEACHER)
     work_dir = osp.join(work_root, 'teacher')
@@ -146,7 +147,7 @@ def train_teacher(work_root: str) -> Dict:
     seconds = train(config, work_dir, [])
     metrics = last_metrics(work_dir)
     return pack_teacher(
-        last_checkpoint(work_dir), osp.join(REPO_ROOT, SHIPPED_TEACHER),
+        last_checkpoint(work_dir), out or osp.join(REPO_ROOT, SHIPPED_TEACHER),
         osp.relpath(config, REPO_ROOT),
         info=dict(trained=dict(wall_minutes=round(seconds / 60, 1)),
                   val=metrics))

@@ -92,3 +92,35 @@ def test_the_shipped_teacher_matches_its_manifest():
         verified_teacher
     path = osp.join(quickstart.REPO_ROOT, SHIPPED_TEACHER)
     assert verified_teacher(path) == path
+
+
+def test_train_teacher_trains_the_default_config_and_packs_it(
+        tmp_path, monkeypatch):
+    import torch
+
+    from mmpose_kd.apis.shipped_teacher import verified_teacher
+    calls = []
+
+    def fake_train(config, work_dir, options, flags=()):
+        calls.append((config, options))
+        run = osp.join(work_dir, '20260101_000000', 'vis_data')
+        os.makedirs(run)
+        with open(osp.join(run, 'scalars.json'), 'w') as f:
+            f.write(json.dumps({'coco/AP': 0.7, 'PCK': 0.9, 'step': 24}))
+        ckpt = osp.join(work_dir, 'epoch_24.pth')
+        torch.save(dict(state_dict={'w': torch.ones(2)}), ckpt)
+        with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
+            f.write(ckpt)
+        return 60.0
+
+    monkeypatch.setattr(quickstart, 'train', fake_train)
+    out = str(tmp_path / 'teacher_fp16.pth')
+    manifest = quickstart.train_teacher(str(tmp_path / 'work'), out)
+    assert calls == [(osp.join(quickstart.REPO_ROOT, quickstart.QUICKSTART,
+                               quickstart.TEACHER), [])]
+    assert manifest['config'].endswith(quickstart.TEACHER)
+    assert manifest['val'] == {'coco/AP': 0.7, 'PCK': 0.9}
+    assert manifest['trained'] == {'wall_minutes': 1.0}
+    assert verified_teacher(out) == out
+    assert torch.load(out, weights_only=True)['state_dict']['w'].dtype == \
+        torch.float16
