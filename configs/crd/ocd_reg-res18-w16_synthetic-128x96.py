@@ -51,9 +51,12 @@ model = dict(
         # Task loss as distillation loss: without `criterion` the regression
         # branch's own SmoothL1Loss is used against sg(soft-argmax(H)).
         coord_distill=dict(type='mmpose_kd.CoordDistillLoss', loss_weight=1.0),
-        # Without `sigma` the heatmap branch codec's sigma is used.
+        # Without `sigma` the heatmap branch codec's sigma is used. Weight
+        # 2.0, TCD's balanced weight for the same loss on the same student
+        # (docs/crd.md "Loss balance"): within this recipe's warm-up the
+        # branch is untrained and both OCD terms pull < 0.2x per unit weight.
         heatmap_distill=dict(
-            type='mmpose_kd.RenderedHeatmapDistillLoss', loss_weight=1.0)))
+            type='mmpose_kd.RenderedHeatmapDistillLoss', loss_weight=2.0)))
 
 train_pipeline = [
     dict(type='LoadImage'),

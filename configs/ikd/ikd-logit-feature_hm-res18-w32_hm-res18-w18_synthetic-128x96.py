@@ -6,3 +6,6 @@ model = dict(
         _delete_=True,
         loss_logit=_base_.model.distill_losses.loss_logit,
         loss_feature=_base_.model.distill_losses.loss_feature))
+
+# No structure term, so no structure warm-up.
+custom_hooks = [dict(type='mmpose_kd.StudentCheckpointHook')]

@@ -5,3 +5,6 @@ _base_ = ['./ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-128x96.py']
 model = dict(
     distill_losses=dict(
         _delete_=True, loss_logit=_base_.model.distill_losses.loss_logit))
+
+# No structure term, so no structure warm-up.
+custom_hooks = [dict(type='mmpose_kd.StudentCheckpointHook')]

@@ -119,9 +119,15 @@ class LossBalanceHook(Hook):
             raise _Done()
 
 
-def measure(cfg: Config, iters: int) -> Dict[str, dict]:
+def measure(cfg: Config, iters: int,
+            schedules: bool = True) -> Dict[str, dict]:
     """Train ``cfg`` for ``iters`` iterations and return the measurements
-    ``{'start'|'end': {'iter': i, 'norms': {term: {group: norm}}}}``."""
+    ``{'start'|'end': {'iter': i, 'norms': {term: {group: norm}}}}``.
+
+    With ``schedules=False`` the config's :class:`DistillLossWeightHook` is
+    dropped, so every term is measured (and trained) at its configured base
+    weight: what a term in a warm-up from 0 will pull once the warm-up ends.
+    """
     if isinstance(iters, bool) or not isinstance(iters, int) or iters < 1:
         raise ValueError(f'`iters` must be an int >= 1, got {iters!r}.')
     cfg = copy.deepcopy(cfg)
@@ -133,6 +139,9 @@ def measure(cfg: Config, iters: int) -> Dict[str, dict]:
                              checkpoint=None)
     cfg.custom_hooks = [h for h in cfg.get('custom_hooks', [])
                         if 'Checkpoint' not in str(h.get('type'))]
+    if not schedules:
+        cfg.custom_hooks = [h for h in cfg.custom_hooks if
+                            'DistillLossWeightHook' not in str(h.get('type'))]
     runner = Runner.from_cfg(cfg)
     hook = LossBalanceHook(iters)
     runner.register_hook(hook)
@@ -143,20 +152,44 @@ def measure(cfg: Config, iters: int) -> Dict[str, dict]:
     return hook.results
 
 
+def reaches_backbone_only(norms: Dict[str, float]) -> bool:
+    """Whether a term's whole gradient on the student lies in its backbone
+    (a feature or pixel-pair term): then only its backbone ratio is judged,
+    since the task's whole-student norm is mostly the head's."""
+    return norms['student'] > 0 and math.isclose(
+        norms['student'], norms['backbone'], rel_tol=1e-6)
+
+
 def ratios(results: Dict[str, dict]) -> List[dict]:
-    """Rows ``{stage, iter, term, group, norm, task_norm, ratio}``."""
+    """Rows ``{stage, iter, term, group, norm, task_norm, ratio, judged}``.
+
+    ``judged`` is False for the whole-student row of a term that reaches
+    only the backbone (:func:`reaches_backbone_only`).
+    """
     rows = []
     for stage, result in results.items():
         task = result['norms']['task']
         for term, norms in result['norms'].items():
             if term == 'task':
                 continue
+            backbone_only = reaches_backbone_only(norms)
             for group, norm in norms.items():
                 rows.append(dict(
                     stage=stage, iter=result['iter'], term=term,
                     group=group, norm=norm, task_norm=task[group],
-                    ratio=norm / task[group] if task[group] else math.inf))
+                    ratio=norm / task[group] if task[group] else math.inf,
+                    judged=not (backbone_only and group == 'student')))
     return rows
+
+
+def _flag(row: dict) -> str:
+    if not row.get('judged', True):
+        return ' (backbone-only term: judged on backbone)'
+    if row['norm'] == 0:
+        return ' (off: weight 0, e.g. in a warm-up)'
+    if BALANCE_BAND[0] <= row['ratio'] <= BALANCE_BAND[1]:
+        return ''
+    return ' (outside 0.3-3)'
 
 
 def format_table(rows: List[dict]) -> str:
@@ -164,11 +197,9 @@ def format_table(rows: List[dict]) -> str:
     lines = ['| stage | iter | term | params | grad norm | task grad norm |'
              ' ratio |', '|---|---|---|---|---|---|---|']
     for r in rows:
-        flag = '' if BALANCE_BAND[0] <= r['ratio'] <= BALANCE_BAND[1] \
-            else ' (outside 0.3-3)'
         lines.append(f"| {r['stage']} | {r['iter']} | {r['term']} | "
                      f"{r['group']} | {r['norm']:.3g} | "
-                     f"{r['task_norm']:.3g} | {r['ratio']:.2f}{flag} |")
+                     f"{r['task_norm']:.3g} | {r['ratio']:.2f}{_flag(r)} |")
     return '\n'.join(lines)
 
 
@@ -185,11 +216,16 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. '
                         'model.teacher_ckpt=TEACHER.pth')
+    parser.add_argument('--no-schedules', action='store_true',
+                        help='drop the DistillLossWeightHook: measure every '
+                        'term at its configured base weight, e.g. a term '
+                        'whose warm-up starts from 0')
     args = parser.parse_args(argv)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = args.work_dir
-    rows = ratios(measure(cfg, args.iters))
+    rows = ratios(measure(cfg, args.iters,
+                         schedules=not args.no_schedules))
     print(format_table(rows))
     return rows

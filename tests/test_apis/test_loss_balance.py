@@ -61,3 +61,41 @@ def math_ok(value):
 def test_iters_validated(coco_tiny_dir, tmp_path):
     with pytest.raises(ValueError, match='`iters` must be an int >= 1'):
         measure(_cfg(coco_tiny_dir, tmp_path, 1.0), iters=0)
+
+
+def test_backbone_only_terms_are_judged_on_the_backbone():
+    results = {'start': {'iter': 1, 'norms': {
+        'task': {'student': 1.0, 'backbone': 0.01},
+        'distill.loss_feat': {'student': 0.02, 'backbone': 0.02},
+        'distill.loss_logit': {'student': 0.5, 'backbone': 0.004}}}}
+    rows = {(r['term'], r['group']): r for r in ratios(results)}
+    assert not rows[('distill.loss_feat', 'student')]['judged']
+    assert rows[('distill.loss_feat', 'backbone')]['judged']
+    assert rows[('distill.loss_feat', 'backbone')]['ratio'] == \
+        pytest.approx(2.0)
+    assert all(rows[('distill.loss_logit', g)]['judged']
+               for g in ('student', 'backbone'))
+    table = format_table(list(rows.values()))
+    assert '0.02 (backbone-only term: judged on backbone)' in table
+    assert '| 0.40 |' in table and '(outside' not in table
+
+
+def test_no_schedules_measures_a_warmed_up_term_at_full_weight(
+        coco_tiny_dir, tmp_path):
+    cfg = _cfg(coco_tiny_dir, tmp_path / 'a', 1.0)
+    cfg.custom_hooks = [dict(
+        type='mmpose_kd.DistillLossWeightHook', by_fraction=True,
+        schedules={'distill_losses.loss_logit': dict(
+            type='linear', start_factor=0.0, end_factor=1.0, end=0.5)})]
+    torch.manual_seed(0)
+    warm = ratios(measure(cfg, iters=1))
+    torch.manual_seed(0)
+    full = ratios(measure(cfg, iters=1, schedules=False))
+
+    def logit(rows):
+        return [r for r in rows if r['term'] == 'distill.loss_logit'
+                and r['group'] == 'student'][0]
+
+    assert logit(warm)['norm'] == 0.0
+    assert '(off: weight 0, e.g. in a warm-up)' in format_table(warm)
+    assert logit(full)['norm'] > 0

@@ -163,10 +163,12 @@ def test_ocd_recipe_trains_every_loss_with_the_warmup(coco_tiny_dir, tmp_path):
     # Linear warm-up from 0 over the recipe's `ocd_warmup.end` epochs.
     from mmengine.config import Config
     recipe = Config.fromfile(osp.join(CONFIGS_ROOT, OCD))
-    warmup_epochs = recipe.ocd_warmup['end']
-    expected = [i / (warmup_epochs * iters) for i in range(iters)]
-    for path in ('head.coord_distill', 'head.heatmap_distill'):
-        np.testing.assert_allclose(history(runner, f'weight/{path}'), expected)
+    warmup_iters = recipe.ocd_warmup['end'] * runner.max_iters
+    expected = [min(1.0, i / warmup_iters) for i in range(iters)]
+    for name in ('coord_distill', 'heatmap_distill'):
+        base = recipe.model.head[name].loss_weight
+        np.testing.assert_allclose(history(runner, f'weight/head.{name}'),
+                                   [base * f for f in expected])
     # The weight is applied: nothing at iteration 0, something afterwards.
     assert history(runner, 'loss_ocd_heatmap')[0] == 0
     assert history(runner, 'loss_ocd_heatmap')[1:].min() > 0

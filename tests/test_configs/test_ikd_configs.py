@@ -78,7 +78,12 @@ def test_structure_readings_and_variants():
     assert [h['type'] for h in decay] == [
         'mmpose_kd.DistillLossWeightHook', 'mmpose_kd.StudentCheckpointHook'
     ]
-    assert list(decay[0]['schedules']) == ['distill_losses.loss_logit']
+    # the logit decay, and the recipe's structure warm-up kept
+    assert list(decay[0]['schedules']) == [
+        'distill_losses.loss_logit', 'distill_losses.loss_structure'
+    ]
+    assert decay[0]['schedules']['distill_losses.loss_structure'] == \
+        load(INTEGRAL).structure_warmup
 
 
 def test_the_student_is_the_student_alone_recipe():

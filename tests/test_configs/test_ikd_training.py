@@ -101,4 +101,4 @@ def test_logit_decay_variant_schedules_the_logit_weight(
     assert weights[0] == pytest.approx(1.0)
     assert weights == sorted(weights, reverse=True)
     assert weights[-1] < 1.0
-    assert runner.model.distill_losses.loss_feature.loss_weight == 0.01
+    assert runner.model.distill_losses.loss_feature.loss_weight == 0.005

@@ -48,8 +48,11 @@ model = dict(
         # Task loss as distillation loss (the branch's own SmoothL1Loss).
         coord_distill=dict(type='mmpose_kd.CoordDistillLoss', loss_weight=1.0),
         # sigma 2, from the heatmap branch's codec.
+        # 2.0: the default-data OCD's balanced weight (docs/crd.md "Loss
+        # balance"), carried over unmeasured (no COCO run on the project's
+        # machine; `tools/analysis/loss_balance.py` measures it).
         heatmap_distill=dict(
-            type='mmpose_kd.RenderedHeatmapDistillLoss', loss_weight=1.0)))
+            type='mmpose_kd.RenderedHeatmapDistillLoss', loss_weight=2.0)))
 
 train_pipeline = [
     dict(type='LoadImage'),

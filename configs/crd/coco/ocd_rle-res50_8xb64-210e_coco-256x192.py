@@ -42,8 +42,12 @@ model = dict(
             decoder=heatmap_codec),
         # Task loss as distillation loss: the RLEHead's own RLELoss.
         coord_distill=dict(type='mmpose_kd.CoordDistillLoss', loss_weight=1.0),
+        # 2.0: the default-data OCD's balanced weight (docs/crd.md "Loss
+        # balance"), carried over unmeasured (no COCO run on the project's
+        # machine; `tools/analysis/loss_balance.py` measures it). RLE
+        # scales gradients unlike smooth L1: check this pair first.
         heatmap_distill=dict(
-            type='mmpose_kd.RenderedHeatmapDistillLoss', loss_weight=1.0)))
+            type='mmpose_kd.RenderedHeatmapDistillLoss', loss_weight=2.0)))
 
 train_pipeline = [
     dict(type='LoadImage'),
