@@ -120,9 +120,9 @@ def test_head_figures_are_the_heads_share(capsys):
     branch counts in its params but not in the deployed head's."""
     plain = build_plain(osp.join(REPO_ROOT, 'configs', 'quickstart',
                                  'td-reg_res18-w16_synthetic-128x96.py'))
-    total, head = flop_counts(plain, (3, 64, 48))
+    total, head = flop_counts(plain, (3, 128, 96))
     assert head == 128 * 2 * 17  # one FC, 128 -> 2K, multiply-adds
-    assert 0 < head < total == count_flops(plain, (3, 64, 48))
+    assert 0 < head < total == count_flops(plain, (3, 128, 96))
 
     rows = main([osp.join(REPO_ROOT, 'configs', 'crd',
                           'ocd_reg-res18-w16_synthetic-128x96.py'),
@@ -133,7 +133,7 @@ def test_head_figures_are_the_heads_share(capsys):
     assert deployed['head_flops'] == head
     # The OCD head also pools (its `regression_neck`, the plain model's
     # neck): one add per input element; its heatmap branch does not run.
-    assert trained['head_flops'] == head + 128 * 4 * 3
+    assert trained['head_flops'] == head + 128 * 8 * 6
     output = capsys.readouterr().out
     assert '| head params (M) | head FLOPs (M) |' in output
     assert table_row(output, EXPORTED_ROW)[3:] == ['0.0044', '0.004']
