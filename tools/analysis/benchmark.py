@@ -1,5 +1,5 @@
 """The whole benchmark in one command (teachers, every method, step costs,
-report); see ``mmpose_kd/apis/benchmark.py`` or ``--help``."""
+report); see ``benchmark_harness/benchmark.py`` or ``--help``."""
 import os.path as osp
 import sys
 
@@ -7,7 +7,7 @@ _REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if osp.isfile(osp.join(_REPO_ROOT, 'mmpose_kd', '__init__.py')):
     sys.path.insert(0, _REPO_ROOT)
 
-from mmpose_kd.apis.benchmark import main  # noqa: E402
+from benchmark_harness.benchmark import main  # noqa: E402
 
 if __name__ == '__main__':
     main()

@@ -1,5 +1,5 @@
 """Assemble the benchmark report (JSON, Markdown, PNG) from measured runs;
-see ``mmpose_kd/apis/benchmark_report.py`` or ``--help``."""
+see ``benchmark_harness/benchmark_report.py`` or ``--help``."""
 import os.path as osp
 import sys
 
@@ -7,7 +7,7 @@ _REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if osp.isfile(osp.join(_REPO_ROOT, 'mmpose_kd', '__init__.py')):
     sys.path.insert(0, _REPO_ROOT)
 
-from mmpose_kd.apis.benchmark_report import main  # noqa: E402
+from benchmark_harness.benchmark_report import main  # noqa: E402
 
 if __name__ == '__main__':
     main()

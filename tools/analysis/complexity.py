@@ -3,7 +3,7 @@
 ``python tools/analysis/complexity.py CONFIG [--shape H W] [--runs N]``
 prints a Markdown table (and the student/teacher ratios for a distiller);
 no checkpoint is loaded unless ``--load``. The logic is in
-:mod:`mmpose_kd.apis.complexity`.
+:mod:`mmpose_kd.analysis.complexity`.
 """
 import os.path as osp
 import sys
@@ -14,7 +14,7 @@ if osp.isfile(osp.join(_REPO_ROOT, 'mmpose_kd', '__init__.py')):
 
 # Importing mmpose_kd first applies the CPU shims and registers its modules.
 import mmpose_kd  # noqa: E402,F401
-from mmpose_kd.apis.complexity import main  # noqa: E402
+from mmpose_kd.analysis.complexity import main  # noqa: E402
 
 if __name__ == '__main__':
     main()

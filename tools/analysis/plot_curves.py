@@ -1,4 +1,4 @@
-"""See ``mmpose_kd/apis/plot_curves.py`` or ``--help``."""
+"""See ``mmpose_kd/cli/plot_curves.py`` or ``--help``."""
 import os.path as osp
 import sys
 
@@ -6,7 +6,7 @@ _REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if osp.isfile(osp.join(_REPO_ROOT, 'mmpose_kd', '__init__.py')):
     sys.path.insert(0, _REPO_ROOT)
 
-from mmpose_kd.apis.plot_curves import main  # noqa: E402
+from mmpose_kd.cli.plot_curves import main  # noqa: E402
 
 if __name__ == '__main__':
     main()

@@ -1,5 +1,5 @@
 """Operator-level excess of a distillation step over the student step +
-the teacher forward; see ``mmpose_kd/apis/step_profile.py`` or ``--help``."""
+the teacher forward; see ``benchmark_harness/profile_kd_step.py`` or ``--help``."""
 import os.path as osp
 import sys
 
@@ -7,7 +7,7 @@ _REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if osp.isfile(osp.join(_REPO_ROOT, 'mmpose_kd', '__init__.py')):
     sys.path.insert(0, _REPO_ROOT)
 
-from mmpose_kd.apis.step_profile import main  # noqa: E402
+from benchmark_harness.profile_kd_step import main  # noqa: E402
 
 if __name__ == '__main__':
     main()

@@ -1,5 +1,5 @@
 """Regenerate docs/reference.md from the registered classes (see
-``mmpose_kd/apis/reference_doc.py``)."""
+``benchmark_harness/gen_reference.py``)."""
 import os.path as osp
 import sys
 
@@ -7,7 +7,7 @@ _REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if osp.isfile(osp.join(_REPO_ROOT, 'mmpose_kd', '__init__.py')):
     sys.path.insert(0, _REPO_ROOT)
 
-from mmpose_kd.apis.reference_doc import main  # noqa: E402
+from benchmark_harness.gen_reference import main  # noqa: E402
 
 if __name__ == '__main__':
     main()

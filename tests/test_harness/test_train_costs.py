@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from mmpose_kd.apis.ablation import run_costs
-from mmpose_kd.apis.train_costs import read_train_costs, run_measured
+from benchmark_harness.ablation import run_costs
+from benchmark_harness.train_costs import read_train_costs, run_measured
 
 
 def test_run_measured_records_the_child_peak_memory(tmp_path):

@@ -12,7 +12,7 @@ from mmengine.config import Config
 pytest.importorskip('onnxruntime')
 pytest.importorskip('onnx')
 
-from mmpose_kd.apis.onnx_export import (export_onnx, main,  # noqa: E402
+from mmpose_kd.deploy.export_onnx import (export_onnx, main,  # noqa: E402
                                         onnx_inference_topdown)
 from tests.test_tools.tool_runs import TINY_CONFIG  # noqa: E402
 

@@ -1,7 +1,7 @@
 """The KD-step profile: operators a distillation step adds over its parts."""
 import pytest
 
-from mmpose_kd.apis.step_profile import excess_ops, format_excess, main
+from benchmark_harness.profile_kd_step import excess_ops, format_excess, main
 
 
 def test_excess_ops_subtracts_both_parts_and_sorts():

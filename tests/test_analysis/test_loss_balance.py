@@ -4,7 +4,7 @@ import torch
 from mmengine.config import Config
 
 import mmpose_kd  # noqa: F401
-from mmpose_kd.apis.loss_balance import format_table, measure, ratios
+from mmpose_kd.analysis.loss_balance import format_table, measure, ratios
 from tests.tiny_models import HEATMAP_CODEC, coco_tiny_runner_cfg, \
     heatmap_model
 

@@ -7,7 +7,7 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.optim.scheduler import CosineAnnealingLR
 
-from mmpose_kd.apis.epoch_budget import epoch_options
+from benchmark_harness.epoch_budget import epoch_options
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TEACHER = osp.join(REPO, 'configs', 'quickstart',

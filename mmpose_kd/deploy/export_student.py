@@ -6,7 +6,7 @@ either a :class:`~mmpose_kd.models.distillers.PoseDistiller` (its student is
 deployed: ``student.*`` weights) or a pose model trained alone, e.g. by OCD
 (the model itself is deployed). A student whose head is a
 :class:`~mmpose_kd.models.heads.CrossRepresentationHead` is reduced to its
-regression branch (:func:`~mmpose_kd.models.heads.to_plain_regression_model`),
+regression branch (:func:`~mmpose_kd.deploy.ocd_to_regression.to_plain_regression_model`),
 so its parameter count is the plain regression model's.
 
 The output checkpoint holds only tensors and plain Python data (no numpy
@@ -28,13 +28,13 @@ from mmengine.registry import DefaultScope
 
 from mmpose_kd.models.distillers import PoseDistiller
 from mmpose_kd.models.distillers.model_config import resolve_model_cfg
-from mmpose_kd.models.heads import (CrossRepresentationHead,
-                                    to_plain_regression_model)
+from mmpose_kd.models.heads import CrossRepresentationHead
 from mmpose_kd.registry import MODELS
 from mmpose_kd.utils.checkpoint import (CheckpointLoadError,
                                         check_state_dict_fit,
                                         extract_state_dict,
                                         safe_load_checkpoint)
+from .ocd_to_regression import to_plain_regression_model
 from .student_config import deployable_student_config
 
 STUDENT_CHECKPOINT = 'student.pth'

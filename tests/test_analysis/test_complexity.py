@@ -10,7 +10,7 @@ from mmengine.registry import init_default_scope
 
 import mmpose_kd  # noqa: F401
 from mmpose.registry import MODELS
-from mmpose_kd.apis.complexity import (EXPORTED_ROW, RATIO_ROW, count_flops,
+from mmpose_kd.analysis.complexity import (EXPORTED_ROW, RATIO_ROW, count_flops,
                                        input_shape, main)
 from tests.config_runs import CONFIGS_ROOT, REPO_ROOT
 

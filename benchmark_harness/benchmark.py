@@ -5,13 +5,13 @@ cuda --amp]`` runs, in one invocation on the same data, seeds and budget:
 
 1. the two teachers (the quick-start heatmap teacher; the SimCC teacher of
    the DWPose pair), unless ``--reuse`` finds them trained;
-2. the ablation groups (:mod:`mmpose_kd.apis.ablation`): ``ikd`` (student
+2. the ablation groups (:mod:`benchmark_harness.ablation`): ``ikd`` (student
    alone, logit, feature, structure, integral), ``crd`` (regression student
    alone, OCD, TCD, downsized head, downsized + TCD), ``ikd-bf16-teacher``
    and ``dwpose-pair`` (SimCC student alone, MMPose's DWPoseDistiller, and
    mmpose_kd with the same losses);
-3. the training-step cost comparison (:mod:`mmpose_kd.apis.step_benchmark`);
-4. the report (:mod:`mmpose_kd.apis.benchmark_report`): JSON, Markdown and
+3. the training-step cost comparison (:mod:`benchmark_harness.benchmark_steps`);
+4. the report (:mod:`benchmark_harness.benchmark_report`): JSON, Markdown and
    PNG under ``--out-dir``, with the training curves of each group's
    distilled students (first seed) as ``curves_<run>.png``.
 
@@ -28,9 +28,11 @@ import os.path as osp
 import time
 from typing import List, Optional, Sequence
 
-from . import ablation, benchmark_report, step_benchmark
+from . import ablation, benchmark_report
+from . import benchmark_steps as step_benchmark
 from .epoch_budget import epoch_options
-from .quickstart import REPO_ROOT, last_checkpoint, train
+from . import REPO_ROOT
+from .quickstart import last_checkpoint, train
 
 GROUPS = ('ikd', 'crd', 'ikd-bf16-teacher', 'dwpose-pair')
 #: Runs whose training curves the report shows (config stem prefixes): the

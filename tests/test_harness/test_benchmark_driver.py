@@ -9,7 +9,7 @@ import os.path as osp
 
 import pytest
 
-from mmpose_kd.apis import ablation, benchmark
+from benchmark_harness import ablation, benchmark
 
 
 def fake_train(calls):

@@ -1,7 +1,7 @@
 """Train a group of recipes over several seeds and tabulate their APs.
 
 Used to produce the ablation tables of the README and docs: every run is a
-``tools/train.py`` process (see :mod:`mmpose_kd.apis.quickstart`), distiller
+``tools/train.py`` process (see :mod:`benchmark_harness.quickstart`), distiller
 recipes get the given teacher checkpoint, and the table reports the mean and
 spread of the final CocoMetric AP over the seeds, with the deployed
 parameter count.
@@ -13,7 +13,8 @@ import statistics
 from typing import Dict, List, Optional, Sequence
 
 from .epoch_budget import epoch_options
-from .quickstart import REPO_ROOT, last_metrics, model_costs, train
+from . import REPO_ROOT
+from .quickstart import last_metrics, model_costs, train
 from .train_costs import read_train_costs
 
 GROUPS: Dict[str, List[tuple]] = {

@@ -72,7 +72,7 @@ def exported_student(cfg: Config, model: nn.Module) -> nn.Module:
     regression branch, with ``model``'s current weights."""
     from mmpose.registry import MODELS
 
-    from .export_student import plain_student, split_student
+    from mmpose_kd.deploy.export_student import plain_student, split_student
     student_cfg, state_dict = split_student(cfg.model, model.state_dict())
     plain_cfg, plain_state = plain_student(student_cfg, state_dict)
     exported = MODELS.build(plain_cfg)

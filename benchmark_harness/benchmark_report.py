@@ -14,7 +14,7 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
-from .step_benchmark import CHEAP_TEACHER_METHODS, paired_cell
+from .benchmark_steps import CHEAP_TEACHER_METHODS, paired_cell
 
 GAP_TARGET = 0.60  # TCD and integral IKD close >= 60% of the gap
 OCD_AP_GAIN_TARGET = 0.10  # +10 AP (COCO, the paper)

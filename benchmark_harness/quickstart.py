@@ -17,9 +17,9 @@ import sys
 import time
 from typing import Dict, List, Optional, Sequence
 
+from . import REPO_ROOT
 from .train_costs import run_measured
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 QUICKSTART = 'configs/quickstart'
 TEACHER = 'td-hm_res18-w32_synthetic-128x96.py'
 STUDENT = 'td-reg_res18-w16_synthetic-128x96.py'
@@ -64,7 +64,7 @@ def model_costs(config: str) -> Dict[str, int]:
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmpose_kd.registry import MODELS
-    from .complexity import count_flops, exported_student, input_shape
+    from mmpose_kd.analysis.complexity import count_flops, exported_student, input_shape
     init_default_scope('mmpose')
     cfg = Config.fromfile(config)
     for key in ('teacher_ckpt', 'teacher_pretrained'):

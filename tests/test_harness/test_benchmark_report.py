@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from mmpose_kd.apis.benchmark_report import (accuracy_rows, check_targets,
+from benchmark_harness.benchmark_report import (accuracy_rows, check_targets,
                                              gap_closed, main)
 
 

@@ -47,6 +47,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
+from . import REPO_ROOT
+
 METHODS = ('student', 'teacher_fwd', 'teacher_fwd_train_bn', 'ours',
            'ours_bf16', 'ours_channels_last', 'dwpose', 'ours_logit_only',
            'connector')
@@ -297,13 +299,12 @@ def peak_memory_mb(method: str, width: int, height: int, batch_size: int,
         for _ in range(3):
             bench.run(method)
         return torch.cuda.max_memory_allocated() / 2**20
-    cmd = [sys.executable, '-m', 'mmpose_kd.apis.step_benchmark',
+    cmd = [sys.executable, '-m', 'benchmark_harness.benchmark_steps',
            '--memory-probe', method, '--width', str(width), '--height',
            str(height), '--batch', str(batch_size)]
     result = subprocess.run(cmd, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True,
-                            cwd=osp.dirname(osp.dirname(osp.dirname(
-                                osp.abspath(__file__)))))
+                            cwd=REPO_ROOT)
     for line in result.stdout.splitlines()[::-1]:
         if line.startswith('PEAK_RSS_MB '):
             return float(line.split()[1])

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 
-from .step_benchmark import METHODS, Bench, machine
+from .benchmark_steps import METHODS, Bench, machine
 
 
 def op_self_times(bench: Bench, name: str, steps: int) -> Dict[str, float]:

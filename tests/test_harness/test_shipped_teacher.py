@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from mmpose_kd.apis.shipped_teacher import (ShippedTeacherError,
+from benchmark_harness.shipped_teacher import (ShippedTeacherError,
                                             manifest_path, pack_teacher,
                                             verified_teacher)
 

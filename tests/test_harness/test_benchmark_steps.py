@@ -5,8 +5,8 @@ import json
 import pytest
 import torch
 
-from mmpose_kd.apis import step_benchmark
-from mmpose_kd.apis.step_benchmark import (Bench, main, paired_ratio,
+from benchmark_harness import benchmark_steps as step_benchmark
+from benchmark_harness.benchmark_steps import (Bench, main, paired_ratio,
                                            summarize)
 
 

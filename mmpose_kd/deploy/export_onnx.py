@@ -46,7 +46,7 @@ def export_onnx(model: nn.Module, out_file: str, opset: int = 17,
                 dynamic_batch: bool = True) -> str:
     """Write ``model``'s network to ``out_file`` (atomically); return it."""
     if size is None:
-        from .complexity import input_shape
+        from mmpose_kd.analysis.complexity import input_shape
         try:
             _, height, width = input_shape(model.cfg, model)
         except ValueError:

@@ -5,7 +5,7 @@ import os.path as osp
 
 import pytest
 
-from mmpose_kd.apis import ablation, quickstart
+from benchmark_harness import ablation, quickstart
 
 
 def test_every_listed_recipe_exists_and_distillers_are_recognised():
@@ -88,7 +88,7 @@ def test_paired_gains_compare_each_seed_with_itself():
 
 
 def test_the_shipped_teacher_matches_its_manifest():
-    from mmpose_kd.apis.shipped_teacher import SHIPPED_TEACHER, \
+    from benchmark_harness.shipped_teacher import SHIPPED_TEACHER, \
         verified_teacher
     path = osp.join(quickstart.REPO_ROOT, SHIPPED_TEACHER)
     assert verified_teacher(path) == path

@@ -19,7 +19,7 @@ from mmengine.registry import init_default_scope
 
 import mmpose_kd  # noqa: F401,I001  (first: the CPU shims)
 from mmpose.apis import inference_topdown, init_model  # noqa: I001
-from mmpose_kd.apis.export_student import export_student
+from mmpose_kd.deploy.export_student import export_student
 from mmpose_kd.engine.hooks import StudentCheckpointHook
 from mmpose_kd.registry import MODELS
 from tests.config_runs import CONFIGS_ROOT, REPO_ROOT, coco_tiny_config, train
