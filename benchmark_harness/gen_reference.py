@@ -91,7 +91,6 @@ def class_section(cls, scope: str = 'mmpose_kd') -> str:
 
 def render_reference() -> str:
     import mmpose_kd  # noqa: F401 - registers the classes
-    import mmpose_kd.analysis.loss_balance  # noqa: F401 - registers its hook
     from mmpose_kd import registry
     parts = [
         '# Argument reference', '',
@@ -111,7 +110,6 @@ def render_reference() -> str:
 
 def registered_names() -> List[str]:
     import mmpose_kd  # noqa: F401
-    import mmpose_kd.analysis.loss_balance  # noqa: F401 (registers its hook)
     from mmpose_kd import registry
     return sorted(name for r in (registry.MODELS, registry.HOOKS,
                                  registry.DATASETS)
