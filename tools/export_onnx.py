@@ -10,7 +10,7 @@ _REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if osp.isfile(osp.join(_REPO_ROOT, 'mmpose_kd', '__init__.py')):
     sys.path.insert(0, _REPO_ROOT)
 
-from mmpose_kd.deploy.export_onnx import main  # noqa: E402
+from mmpose_kd.cli.export_onnx import main  # noqa: E402
 
 if __name__ == '__main__':
     main()

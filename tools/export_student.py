@@ -13,7 +13,7 @@ if osp.isfile(osp.join(_REPO_ROOT, 'mmpose_kd', '__init__.py')):
     sys.path.insert(0, _REPO_ROOT)
 
 # Importing mmpose_kd first applies the CPU shims and registers its modules.
-from mmpose_kd.deploy.export_student import main  # noqa: E402
+from mmpose_kd.cli.export_student import main  # noqa: E402
 
 if __name__ == '__main__':
     main()

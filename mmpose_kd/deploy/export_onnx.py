@@ -9,10 +9,9 @@ post-processing stay in Python and are MMPose's own:
 preprocessor, the ONNX session, then the head's own ``predict`` decoding
 (its ``forward`` replaced by the ONNX outputs) and ``add_pred_to_datasample``, so its keypoints are comparable with
 ``mmpose.apis.inference_topdown`` (without flip test, which would need a
-second, flipped pass). The command line (:func:`main`) is
-``tools/export_onnx.py``; onnx and onnxruntime are optional dependencies.
+second, flipped pass). The command line is ``tools/export_onnx.py``
+(:mod:`mmpose_kd.cli.export_onnx`); onnx and onnxruntime are optional dependencies.
 """
-import argparse
 import os
 import os.path as osp
 from typing import List, Optional, Sequence, Union
@@ -111,59 +110,3 @@ def onnx_inference_topdown(session, model: nn.Module,
     if isinstance(preds, tuple):  # (instances, heatmap fields)
         preds = preds[0]
     return model.add_pred_to_datasample(preds, None, data['data_samples'])
-
-
-def main(argv: Optional[Sequence[str]] = None) -> None:
-    parser = argparse.ArgumentParser(
-        description='Export a plain MMPose student (e.g. the output of '
-        'tools/export_student.py) to ONNX with a dynamic batch axis, and '
-        'check it against PyTorch on an image.')
-    parser.add_argument('config', help='plain student config')
-    parser.add_argument('checkpoint', help='plain student checkpoint')
-    parser.add_argument('--out', default='student.onnx')
-    parser.add_argument('--opset', type=int, default=17)
-    parser.add_argument('--input-size', type=int, nargs=2, default=None,
-                        metavar=('W', 'H'))
-    parser.add_argument('--check-image', default=None,
-                        help='compare ONNX and PyTorch keypoints on this '
-                        'image (whole image as the box)')
-    parser.add_argument(
-        '--non-strict',
-        action='store_true',
-        help='export even when the checkpoint does not fit the config\'s '
-        'model (missing, unexpected or shape-mismatched keys)')
-    args = parser.parse_args(argv)
-    for name in ('config', 'checkpoint'):
-        if not osp.isfile(getattr(args, name)):
-            parser.error(f'{name} {getattr(args, name)!r} does not exist')
-    from mmengine.runner.checkpoint import _load_checkpoint
-    from mmpose.apis import inference_topdown, init_model
-
-    from mmpose_kd.utils.checkpoint import (check_state_dict_fit,
-                                            extract_state_dict)
-    model = init_model(args.config, args.checkpoint, device='cpu')
-    if not args.non_strict:
-        try:
-            check_state_dict_fit(
-                model,
-                extract_state_dict(_load_checkpoint(args.checkpoint, 'cpu')),
-                args.checkpoint, 'checkpoint')
-        except ValueError as error:
-            parser.exit(1, f'{parser.prog}: error: {error} Pass --non-strict '
-                        'to export it anyway.\n')
-    model.test_cfg['flip_test'] = False
-    out = export_onnx(model, args.out, args.opset, args.input_size)
-    print(f'ONNX model written to {out}')
-    if args.check_image:
-        ort_kpts = onnx_inference_topdown(
-            out, model, args.check_image)[0].pred_instances.keypoints
-        pt_kpts = inference_topdown(
-            model, args.check_image)[0].pred_instances.keypoints
-        diff = float(np.abs(np.asarray(ort_kpts) -
-                            np.asarray(pt_kpts)).max())
-        print(f'max |ONNX - PyTorch| keypoint difference on '
-              f'{args.check_image}: {diff:.2e} px')
-
-
-if __name__ == '__main__':
-    main()

@@ -15,11 +15,10 @@ torch >= 2.6 - reads it; ``student_config.py`` names only MMPose types where
 the student allows it, so ``mmpose.apis.init_model`` needs no ``mmpose_kd``.
 The command line (:func:`main`) is ``tools/export_student.py``.
 """
-import argparse
 import copy
 import os
 import os.path as osp
-from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import Dict, Mapping, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -30,17 +29,16 @@ from mmpose_kd.models.distillers import PoseDistiller
 from mmpose_kd.models.distillers.model_config import resolve_model_cfg
 from mmpose_kd.models.heads import CrossRepresentationHead
 from mmpose_kd.registry import MODELS
-from mmpose_kd.utils.checkpoint import (CheckpointLoadError,
+from mmpose_kd.utils.checkpoint import (STUDENT_PREFIX, CheckpointLoadError,
                                         check_state_dict_fit,
                                         extract_state_dict,
+                                        is_distiller_state_dict,
                                         safe_load_checkpoint)
 from .ocd_to_regression import to_plain_regression_model
 from .student_config import deployable_student_config
 
 STUDENT_CHECKPOINT = 'student.pth'
 STUDENT_CONFIG = 'student_config.py'
-#: Keys of a distiller's state dict that hold the student's weights.
-STUDENT_PREFIX = 'student.'
 
 
 def to_plain_data(value):
@@ -127,7 +125,7 @@ def split_student(model_cfg: Mapping,
     if not is_distiller_cfg(model_cfg):
         return model_cfg, dict(state_dict)
     student_cfg = resolve_model_cfg(model_cfg['student'], 'model.student')
-    if not any(k.startswith(STUDENT_PREFIX) for k in state_dict):
+    if not is_distiller_state_dict(state_dict):
         raise ValueError(
             'the config trains a distiller but the weights have no '
             f'{STUDENT_PREFIX!r} keys (first keys: {list(state_dict)[:3]}); '
@@ -136,28 +134,6 @@ def split_student(model_cfg: Mapping,
         k[len(STUDENT_PREFIX):]: v
         for k, v in state_dict.items() if k.startswith(STUDENT_PREFIX)
     }
-
-
-def check_state_dict_fits(model_cfg: Mapping,
-                          state_dict: Mapping,
-                          scope: str = 'mmpose',
-                          path: str = 'the student weights') -> None:
-    """Build ``model_cfg`` and check ``state_dict`` has exactly its weights.
-
-    Args:
-        model_cfg (Mapping): The model config.
-        state_dict (Mapping): The weights to check.
-        scope (str): Default registry scope to build in (the config's
-            ``default_scope``).
-        path (str): Where the weights came from, named in the error.
-
-    Raises:
-        ValueError: Listing missing, unexpected and shape-mismatched keys
-        (:func:`mmpose_kd.utils.check_state_dict_fit`, strict).
-    """
-    with DefaultScope.overwrite_default_scope(scope):
-        model = MODELS.build(copy.deepcopy(model_cfg))
-    check_state_dict_fit(model, state_dict, path, 'checkpoint')
 
 
 def save_plain_student(out_dir: str,
@@ -192,8 +168,10 @@ def save_plain_student(out_dir: str,
     was_cross_representation = has_cross_representation_head(student_cfg)
     plain_cfg, plain_state = plain_student(student_cfg, state_dict)
     if check:
-        check_state_dict_fits(plain_cfg, plain_state,
-                              cfg.get('default_scope') or 'mmpose', source)
+        scope = cfg.get('default_scope') or 'mmpose'
+        with DefaultScope.overwrite_default_scope(scope):
+            model = MODELS.build(copy.deepcopy(plain_cfg))
+        check_state_dict_fit(model, plain_state, source, 'checkpoint')
     os.makedirs(out_dir, exist_ok=True)
     ckpt_path = osp.join(out_dir, filename)
     # Plain Python data only: torch's weights_only loader (the default in
@@ -262,45 +240,3 @@ def export_student(config: Union[str, Config],
         raise ValueError(
             f'checkpoint {checkpoint!r} does not match the student of config '
             f'{config_name!r}: {error}') from error
-
-
-def build_export_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description='Export the student of a training run (distiller or OCD '
-        'model) as a plain MMPose model: student.pth + student_config.py.')
-    parser.add_argument('config', help='the training config file')
-    parser.add_argument(
-        'checkpoint', help='a checkpoint the runner saved with that config')
-    parser.add_argument(
-        '--out-dir',
-        help='output directory; defaults to <checkpoint dir>/student')
-    parser.add_argument(
-        '--allow-unsafe',
-        action='store_true',
-        help='fully unpickle the checkpoint (only for files you trust)')
-    parser.add_argument(
-        '--non-strict',
-        action='store_true',
-        help='export even when the weights do not fit the student (missing, '
-        'unexpected or shape-mismatched keys); by default that is refused')
-    return parser
-
-
-def main(argv: Optional[Sequence[str]] = None) -> Tuple[str, str]:
-    """Command line; a missing or unfitting file exits with its message."""
-    parser = build_export_parser()
-    args = parser.parse_args(argv)
-    out_dir = args.out_dir or osp.join(
-        osp.dirname(osp.abspath(args.checkpoint)), 'student')
-    try:
-        ckpt_path, cfg_path = export_student(args.config, args.checkpoint,
-                                             out_dir, args.allow_unsafe,
-                                             strict=not args.non_strict)
-    except (FileNotFoundError, CheckpointLoadError) as error:
-        parser.exit(1, f'{parser.prog}: error: {error}\n')
-    except ValueError as error:
-        hint = (' Pass --non-strict to export it anyway.'
-                if 'does not fit the model' in str(error) else '')
-        parser.exit(1, f'{parser.prog}: error: {error}{hint}\n')
-    print(f'student checkpoint: {ckpt_path}\nstudent config: {cfg_path}')
-    return ckpt_path, cfg_path

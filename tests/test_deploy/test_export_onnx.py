@@ -12,8 +12,9 @@ from mmengine.config import Config
 pytest.importorskip('onnxruntime')
 pytest.importorskip('onnx')
 
-from mmpose_kd.deploy.export_onnx import (export_onnx, main,  # noqa: E402
-                                        onnx_inference_topdown)
+from mmpose_kd.cli.export_onnx import main  # noqa: E402
+from mmpose_kd.deploy.export_onnx import (export_onnx,  # noqa: E402
+                                          onnx_inference_topdown)
 from tests.test_tools.tool_runs import TINY_CONFIG  # noqa: E402
 
 

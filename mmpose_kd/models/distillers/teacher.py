@@ -11,7 +11,8 @@ import torch
 from mmengine.logging import print_log
 from torch import Tensor, nn
 
-from mmpose_kd.utils.checkpoint import (extract_state_dict,
+from mmpose_kd.utils.checkpoint import (STUDENT_PREFIX, extract_state_dict,
+                                        is_distiller_state_dict,
                                         load_state_dict_checked,
                                         safe_load_checkpoint)
 from mmpose_kd.utils.output_recorder import record_outputs
@@ -19,8 +20,6 @@ from mmpose_kd.utils.output_recorder import record_outputs
 #: ``teacher_dtype`` values: None means no autocast.
 TEACHER_DTYPES = {'float32': None, 'bfloat16': torch.bfloat16,
                   'float16': torch.float16}
-#: Where a distiller checkpoint keeps its student's weights.
-STUDENT_PREFIX = 'student.'
 
 
 def _as_float32(value):
@@ -42,8 +41,7 @@ def load_teacher_weights(teacher: torch.nn.Module, path: str,
     """
     checkpoint = safe_load_checkpoint(
         path, allow_unsafe=allow_unsafe, field='teacher_ckpt')
-    whole = extract_state_dict(checkpoint)
-    if any(k.startswith(STUDENT_PREFIX) for k in whole):
+    if is_distiller_state_dict(extract_state_dict(checkpoint)):
         print_log(
             f'teacher_ckpt {path!r} is a distiller checkpoint: its student '
             f'(the `{STUDENT_PREFIX}*` weights) is loaded as the teacher.',
