@@ -13,10 +13,9 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from torch import Tensor
 
-from mmpose_kd.models.losses.base_distill_loss import \
-    check_non_negative_number
 from mmpose_kd.registry import MODELS
 from mmpose_kd.utils.output_recorder import record_outputs
+from mmpose_kd.utils.validation import check_non_negative_number
 from .finite_check import (check_finite_mode, current_iteration,
                            nonfinite_terms, raise_if_not_finite)
 from .loss_routes import PREDS, build_route, gather_keypoint_weights
@@ -178,6 +177,16 @@ class PoseDistiller(BaseModel):
     @check_finite.setter
     def check_finite(self, value) -> None:
         self._check_finite = check_finite_mode(value)
+
+    def init_weights(self) -> None:
+        """Initialise the student, then the losses' connectors that set an
+        ``init_cfg`` (under a forked RNG: the run's random stream stays that
+        of the student-alone run)."""
+        super().init_weights()
+        with torch.random.fork_rng(devices=[]):
+            for loss in self.distill_losses.values():
+                if hasattr(loss, 'init_weights'):
+                    loss.init_weights()
 
     # ---------------------------------------------------------- module state
     @property

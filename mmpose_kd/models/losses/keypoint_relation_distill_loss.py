@@ -11,7 +11,7 @@ from torch import Tensor
 from mmpose_kd.functional import keypoint_relation_matrix
 from mmpose_kd.registry import MODELS
 from .base_distill_loss import BaseDistillLoss
-from .utils import check_4d_pair, resolve_keypoint_weights
+from .utils import check_heatmap_pair, resolve_keypoint_weights
 
 
 @MODELS.register_module()
@@ -51,12 +51,7 @@ class KeypointRelationDistillLoss(BaseDistillLoss):
                 teacher: Tensor,
                 keypoint_weights: Optional[Tensor] = None) -> Tensor:
         owner = type(self).__name__
-        check_4d_pair(owner, student, teacher, 'heatmaps')
-        if student.shape[1] != teacher.shape[1]:
-            raise ValueError(
-                f'{owner}: keypoint counts differ, student shape '
-                f'{tuple(student.shape)} vs teacher shape '
-                f'{tuple(teacher.shape)}.')
+        check_heatmap_pair(owner, student, teacher)
         batch_size, num_keypoints = teacher.shape[:2]
         sq_err = (keypoint_relation_matrix(student) -
                   keypoint_relation_matrix(teacher)).pow(2)
