@@ -12,6 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from mmpose_kd.utils.validation import check_non_negative_number
+from .utils import check_heatmap_pair
 
 
 class BaseDistillLoss(nn.Module):
@@ -48,8 +49,13 @@ class BaseDistillLoss(nn.Module):
                 joint weights from the data samples.
         """
         teacher = _detach(teacher)
+        self.check_inputs(student, teacher)
         return self.loss_weight * self.compute(student, teacher,
                                                keypoint_weights)
+
+    def check_inputs(self, student, teacher) -> None:
+        """Raise unless the inputs are what this loss compares; run by
+        :meth:`forward` before :meth:`compute`. Accepts anything here."""
 
     def init_weights(self) -> None:
         """Apply the ``init_cfg`` of the loss's trainable parts (connectors,
@@ -62,6 +68,15 @@ class BaseDistillLoss(nn.Module):
 
     def extra_repr(self) -> str:
         return f'loss_weight={self.loss_weight}'
+
+
+class HeatmapPairLoss(BaseDistillLoss):
+    """A distillation loss of student and teacher (B, K, H, W) heatmaps with
+    the same B and K (:func:`~mmpose_kd.models.losses.utils.
+    check_heatmap_pair`)."""
+
+    def check_inputs(self, student, teacher) -> None:
+        check_heatmap_pair(type(self).__name__, student, teacher)
 
 
 def _detach(value):

@@ -9,14 +9,14 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from mmpose_kd.registry import MODELS
-from .base_distill_loss import BaseDistillLoss
+from .base_distill_loss import HeatmapPairLoss
 from mmpose_kd.utils.validation import check_choice, check_positive_number
-from .utils import (ALIGN_MODES, align_spatial, check_heatmap_pair,
+from .utils import (ALIGN_MODES, align_spatial,
                     keypoint_mean, kl_per_keypoint)
 
 
 @MODELS.register_module()
-class HeatmapLogitDistillLoss(BaseDistillLoss):
+class HeatmapLogitDistillLoss(HeatmapPairLoss):
     """Match the student's heatmaps to the (detached) teacher heatmaps.
 
     With keypoint weights v (B, K), our reading of IKD logit distillation is
@@ -64,7 +64,6 @@ class HeatmapLogitDistillLoss(BaseDistillLoss):
                 teacher: Tensor,
                 keypoint_weights: Optional[Tensor] = None) -> Tensor:
         owner = type(self).__name__
-        check_heatmap_pair(owner, student, teacher)
         student = align_spatial(owner, student, teacher, self.align)
         if self.mode == 'mse':
             per_keypoint = (student - teacher).pow(2).flatten(2).mean(-1)

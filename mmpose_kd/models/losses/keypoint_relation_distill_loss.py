@@ -10,12 +10,12 @@ from torch import Tensor
 
 from mmpose_kd.functional import keypoint_relation_matrix
 from mmpose_kd.registry import MODELS
-from .base_distill_loss import BaseDistillLoss
-from .utils import check_heatmap_pair, resolve_keypoint_weights
+from .base_distill_loss import HeatmapPairLoss
+from .utils import resolve_keypoint_weights
 
 
 @MODELS.register_module()
-class KeypointRelationDistillLoss(BaseDistillLoss):
+class KeypointRelationDistillLoss(HeatmapPairLoss):
     """Squared error between student and teacher keypoint relation matrices.
 
     Per sample, ``A`` is the K x K cosine-similarity matrix of the flattened
@@ -51,7 +51,6 @@ class KeypointRelationDistillLoss(BaseDistillLoss):
                 teacher: Tensor,
                 keypoint_weights: Optional[Tensor] = None) -> Tensor:
         owner = type(self).__name__
-        check_heatmap_pair(owner, student, teacher)
         batch_size, num_keypoints = teacher.shape[:2]
         sq_err = (keypoint_relation_matrix(student) -
                   keypoint_relation_matrix(teacher)).pow(2)

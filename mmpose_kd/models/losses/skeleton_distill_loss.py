@@ -19,8 +19,8 @@ from mmpose_kd.functional.skeleton import (BONE_WEIGHT_REDUCTIONS,
 from mmpose_kd.functional.soft_argmax import DEFAULT_WINDOW
 from mmpose_kd.registry import MODELS
 from mmpose_kd.utils.validation import check_choice, check_non_negative_number
-from .base_distill_loss import BaseDistillLoss
-from .utils import (check_heatmap_pair, check_soft_argmax_args,
+from .base_distill_loss import HeatmapPairLoss
+from .utils import (check_soft_argmax_args,
                     resolve_keypoint_weights)
 
 
@@ -35,7 +35,7 @@ def _links_from_metainfo(owner: str, metainfo: dict) -> list:
 
 
 @MODELS.register_module()
-class SkeletonDistillLoss(BaseDistillLoss):
+class SkeletonDistillLoss(HeatmapPairLoss):
     """Weighted smooth-L1 between student and teacher bone vectors.
 
     Both heatmaps are decoded by :func:`~mmpose_kd.functional.soft_argmax_2d`
@@ -134,7 +134,6 @@ class SkeletonDistillLoss(BaseDistillLoss):
                 teacher: Tensor,
                 keypoint_weights: Optional[Tensor] = None) -> Tensor:
         owner = type(self).__name__
-        check_heatmap_pair(owner, student, teacher)
         batch_size, num_keypoints, height, width = teacher.shape
         if int(self.links.max()) >= num_keypoints:
             raise ValueError(
