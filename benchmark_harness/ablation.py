@@ -15,56 +15,16 @@ from typing import Dict, List, Optional, Sequence
 from .epoch_budget import epoch_options
 from . import REPO_ROOT
 from .quickstart import last_metrics, model_costs, train
+from .methods import GROUP_ORDER, GROUP_TEACHERS, group_methods
 from .train_costs import read_train_costs
 
+#: ``group -> [(label, config)]``, derived from :data:`.methods.METHODS`.
 GROUPS: Dict[str, List[tuple]] = {
-    'ikd': [
-        ('student alone', 'configs/ikd/td-hm_res18-w18_synthetic-128x96.py'),
-        ('+ logit', 'configs/ikd/'
-         'ikd-logit_hm-res18-w32_hm-res18-w18_synthetic-128x96.py'),
-        ('+ feature', 'configs/ikd/'
-         'ikd-feature_hm-res18-w32_hm-res18-w18_synthetic-128x96.py'),
-        ('+ structure (keypoint relation)', 'configs/ikd/'
-         'ikd-keypoint-relation_hm-res18-w32_hm-res18-w18_synthetic-128x96.py'),
-        ('integral (all three)', 'configs/ikd/'
-         'ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-128x96.py'),
-    ],
-    # the cheaper-teacher option, compared with the 'ikd' integral row
-    'ikd-bf16-teacher': [
-        ('integral, bf16 teacher', 'configs/ikd/ikd-integral-bf16-teacher_'
-         'hm-res18-w32_hm-res18-w18_synthetic-128x96.py'),
-    ],
-    # MMPose's DWPoseDistiller next to mmpose_kd with the same losses, on
-    # the same SimCC pair (teacher: configs/benchmark/td-simcc_res18-w32_*)
-    'dwpose-pair': [
-        ('SimCC student alone',
-         'configs/benchmark/td-simcc_res18-w16_synthetic-128x96.py'),
-        ('DWPoseDistiller (MMPose)', 'configs/benchmark/'
-         'dwpose_simcc-res18-w32_simcc-res18-w16_synthetic-128x96.py'),
-        ('mmpose_kd, DWPose losses', 'configs/benchmark/kd-dwpose-losses_'
-         'simcc-res18-w32_simcc-res18-w16_synthetic-128x96.py'),
-    ],
-    'crd': [
-        ('regression student alone',
-         'configs/quickstart/td-reg_res18-w16_synthetic-128x96.py'),
-        ('OCD (online)', 'configs/crd/ocd_reg-res18-w16_synthetic-128x96.py'),
-        ('TCD (teacher-aided)', 'configs/quickstart/'
-         'tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'),
-        ('downsized head alone',
-         'configs/crd/td-reg_res18-w16-downsized_synthetic-128x96.py'),
-        ('downsized head + TCD', 'configs/crd/'
-         'tcd_hm-res18-w32_reg-res18-w16-downsized_synthetic-128x96.py'),
-    ],
+    group: [(m.label, m.config) for m in group_methods(group)]
+    for group in GROUP_ORDER
 }
-
-
 #: The teacher recipe whose checkpoint each group's distillers need.
-TEACHERS = {
-    'ikd': 'configs/quickstart/td-hm_res18-w32_synthetic-128x96.py',
-    'ikd-bf16-teacher': 'configs/quickstart/td-hm_res18-w32_synthetic-128x96.py',
-    'crd': 'configs/quickstart/td-hm_res18-w32_synthetic-128x96.py',
-    'dwpose-pair': 'configs/benchmark/td-simcc_res18-w32_synthetic-128x96.py',
-}
+TEACHERS = GROUP_TEACHERS
 
 
 def teacher_ckpt_option(config: str, teacher_ckpt: str) -> Optional[str]:
@@ -85,8 +45,8 @@ def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
     """Train every recipe of ``group`` per seed (``reuse``: keep a run
     whose work dir already holds its final checkpoint) and tabulate."""
     rows = []
-    for name, config in GROUPS[group]:
-        config = osp.join(REPO_ROOT, config)
+    for method in group_methods(group):
+        name, config = method.label, osp.join(REPO_ROOT, method.config)
         aps, pcks, costs = [], [], []
         for seed in seeds:
             options = [f'randomness.seed={seed}']
@@ -110,7 +70,7 @@ def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
             print(f'    coco/AP = {aps[-1]:.4f}, PCK@0.1 = {pcks[-1]:.4f}',
                   flush=True)
         rows.append(dict(
-            method=name, config=osp.relpath(config, REPO_ROOT),
+            id=method.id, method=name, config=method.config,
             **model_costs(config), aps=aps,
             mean=statistics.mean(aps),
             spread=(max(aps) - min(aps)) / 2, pcks=pcks,

@@ -31,10 +31,11 @@ from typing import List, Optional, Sequence
 from . import ablation, benchmark_report
 from . import benchmark_steps as step_benchmark
 from .epoch_budget import epoch_options
+from .methods import GROUP_ORDER
 from . import REPO_ROOT
 from .quickstart import last_checkpoint, train
 
-GROUPS = ('ikd', 'crd', 'ikd-bf16-teacher', 'dwpose-pair')
+GROUPS = GROUP_ORDER
 #: Runs whose training curves the report shows (config stem prefixes): the
 #: distilled students of each group, first seed.
 CURVE_RUNS = ('ikd-integral_hm', 'ocd_', 'tcd_', 'kd-dwpose-losses_',

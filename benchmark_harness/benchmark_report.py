@@ -15,6 +15,7 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
 from .benchmark_steps import CHEAP_TEACHER_METHODS, paired_cell
+from .methods import BASELINE_GROUP, GROUP_ORDER, PAIR_GROUPS, method_id
 
 GAP_TARGET = 0.60  # TCD and integral IKD close >= 60% of the gap
 OCD_AP_GAIN_TARGET = 0.10  # +10 AP (COCO, the paper)
@@ -30,10 +31,6 @@ def gap_closed(value: float, student: float, teacher: float) -> Optional[float]:
     return (value - student) / gap
 
 
-#: Groups whose baseline (student alone) is another group's first row.
-BASELINE_GROUP = {'ikd-bf16-teacher': 'ikd'}
-#: Groups distilled from the SimCC pair's teacher, not the quick-start one.
-PAIR_GROUPS = ('dwpose-pair', )
 BF16_AP_TOLERANCE = 0.003  # "AP within 0.3" (AP in [0, 1])
 
 
@@ -52,7 +49,9 @@ def accuracy_rows(groups: Dict[str, List[dict]],
         group_teacher = (pair_teacher or {}) if group in PAIR_GROUPS \
             else teacher
         for result in results:
-            row = dict(group=group, method=result['method'],
+            row = dict(id=result.get('id') or method_id(
+                           group, result['method']),
+                       group=group, method=result['method'],
                        config=result['config'], params=result['params'],
                        train_params=result.get('train_params'),
                        flops=result.get('flops'),
@@ -82,21 +81,20 @@ def paired_note(row: dict) -> str:
 
 def check_targets(rows: List[dict], steps: Optional[dict]) -> List[dict]:
     """The issue's targets, each with the measured value and met/not met."""
-    by_method = {(r['group'], r['method']): r for r in rows}
+    by_id = {r.get('id'): r for r in rows}
     checks = []
 
     def add(name, value, met, note=''):
         checks.append(dict(target=name, value=value, met=met, note=note))
 
-    ocd = by_method.get(('crd', 'OCD (online)'))
-    alone = by_method.get(('crd', 'regression student alone'))
+    ocd = by_id.get('crd.ocd')
+    alone = by_id.get('crd.student-alone')
     if ocd and alone:
         gain = ocd['ap'] - alone['ap']
         add('OCD >= +10 AP over the regression student alone', gain,
             gain >= OCD_AP_GAIN_TARGET)
-    for key in (('crd', 'TCD (teacher-aided)'),
-                ('ikd', 'integral (all three)')):
-        row = by_method.get(key)
+    for key in ('crd.tcd', 'ikd.integral'):
+        row = by_id.get(key)
         if row:
             for metric in ('ap', 'pck'):
                 closed = row.get(f'{metric}_gap_closed')
@@ -104,14 +102,14 @@ def check_targets(rows: List[dict], steps: Optional[dict]) -> List[dict]:
                     add(f'{row["method"]} closes >= 60% of the teacher-'
                         f'student {metric.upper()} gap', closed,
                         closed >= GAP_TARGET)
-    bf16 = by_method.get(('ikd-bf16-teacher', 'integral, bf16 teacher'))
-    fp32 = by_method.get(('ikd', 'integral (all three)'))
+    bf16 = by_id.get('ikd.integral-bf16-teacher')
+    fp32 = by_id.get('ikd.integral')
     if bf16 and fp32:
         delta = bf16['ap'] - fp32['ap']
         add('bf16 teacher: AP within 0.3 (0.003) of the fp32-teacher run',
             delta, abs(delta) <= BF16_AP_TOLERANCE)
-    ours_pair = by_method.get(('dwpose-pair', 'mmpose_kd, DWPose losses'))
-    theirs_pair = by_method.get(('dwpose-pair', 'DWPoseDistiller (MMPose)'))
+    ours_pair = by_id.get('dwpose-pair.mmpose-kd')
+    theirs_pair = by_id.get('dwpose-pair.dwpose-distiller')
     if ours_pair and theirs_pair:
         for metric in ('ap', 'pck'):
             if ours_pair[metric] is None or theirs_pair[metric] is None:
@@ -262,7 +260,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser.add_argument('--out-dir', default='benchmarks')
     args = parser.parse_args(argv)
     groups = {}
-    for group in ('ikd', 'ikd-bf16-teacher', 'crd', 'dwpose-pair'):
+    for group in GROUP_ORDER:
         path = osp.join(args.ablation_dir, f'{group}_results.json')
         if osp.isfile(path):
             with open(path) as f:

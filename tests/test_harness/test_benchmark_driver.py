@@ -86,7 +86,7 @@ def test_driver_trains_teachers_first_then_groups_and_reports(
         'curves_ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-128x96_seed0'
         '.png',
         'curves_kd-dwpose-losses_simcc-res18-w32_simcc-res18-w16_synthetic-'
-        '64x48_seed0.png']
+        '128x96_seed0.png']
     assert '[' in capsys.readouterr().out  # progress lines
 
     # --reuse trains nothing that already reached its epochs

@@ -117,3 +117,21 @@ def test_bf16_and_pair_checks_use_their_own_baselines_and_teacher():
     assert same['value'] == pytest.approx(0.0) and same['met']
     assert checks['same losses, same pair: PCK']['value'] == \
         pytest.approx(0.0)
+
+
+def test_targets_key_on_method_ids_not_labels():
+    """A renamed label keeps its target check: rows carry the method id."""
+    from benchmark_harness.methods import BY_ID, METHODS, method_id
+    assert len(BY_ID) == len(METHODS)  # ids are unique
+    assert method_id('crd', 'OCD (online)') == 'crd.ocd'
+    renamed = dict(GROUPS)
+    renamed['crd'] = [dict(r, method=f'{r["method"]} (renamed)', id=i)
+                      for r, i in zip(GROUPS['crd'], (
+                          'crd.student-alone', 'crd.ocd', 'crd.tcd'))]
+    rows = accuracy_rows(renamed, TEACHER)
+    assert {r['id'] for r in rows} >= {'crd.ocd', 'crd.tcd', 'ikd.integral'}
+    checks = {c['target']: c for c in check_targets(rows, None)}
+    ocd = checks['OCD >= +10 AP over the regression student alone']
+    assert ocd['value'] == pytest.approx(0.03)
+    assert ('TCD (teacher-aided) (renamed) closes >= 60% of the '
+            'teacher-student AP gap') in checks
