@@ -12,6 +12,7 @@ import os.path as osp
 import statistics
 from typing import Dict, List, Optional, Sequence
 
+from mmpose_kd.utils.markdown import markdown_table
 from .epoch_budget import epoch_options
 from . import REPO_ROOT
 from .quickstart import last_metrics, model_costs, train
@@ -94,17 +95,13 @@ def run_costs(costs: Sequence[dict]) -> dict:
 
 
 def format_table(rows: Sequence[dict]) -> str:
-    lines = ['| method | deployed params (M) | AP mean | +/- (half range) '
-             '| APs per seed | PCK@0.1 mean | +/- |',
-             '|---|---|---|---|---|---|---|']
-    for row in rows:
-        pck = row.get('pck_mean', float('nan'))
-        pck_spread = row.get('pck_spread', float('nan'))
-        lines.append(f'| {row["method"]} | {row["params"] / 1e6:.3f} | '
-                     f'{row["mean"]:.4f} | {row["spread"]:.4f} | '
-                     f'{", ".join(f"{ap:.4f}" for ap in row["aps"])} | '
-                     f'{pck:.4f} | {pck_spread:.4f} |')
-    return '\n'.join(lines)
+    return '\n'.join(markdown_table(
+        ('method', 'deployed params (M)', 'AP mean', '+/- (half range)',
+         'APs per seed', 'PCK@0.1 mean', '+/-'),
+        ((row['method'], f'{row["params"] / 1e6:.3f}', f'{row["mean"]:.4f}',
+          f'{row["spread"]:.4f}', ', '.join(f'{ap:.4f}' for ap in row['aps']),
+          f'{row.get("pck_mean", float("nan")):.4f}',
+          f'{row.get("pck_spread", float("nan")):.4f}') for row in rows)))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

@@ -14,6 +14,7 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
+from mmpose_kd.utils.markdown import markdown_table
 from .benchmark_steps import CHEAP_TEACHER_METHODS, paired_cell
 from .methods import BASELINE_GROUP, GROUP_ORDER, PAIR_GROUPS, method_id
 
@@ -156,24 +157,25 @@ def format_markdown(rows: List[dict], teacher: Dict[str, float],
                  f'; SimCC pair teacher: AP '
                  f'{num(pair_teacher.get("coco/AP"))}, PCK@0.1 '
                  f'{num(pair_teacher.get("PCK"))}' if pair_teacher else '')
-             + '.', '',
-             '| group | method | deployed params (M) | train-time params (M) '
-             '| deployed MFLOPs | AP (+/-) | AP gap closed | PCK@0.1 (+/-) | '
-             'PCK gap closed | s/iter | peak memory (MB) | seeds |',
-             '|---|---|---|---|---|---|---|---|---|---|---|---|']
-    for r in rows:
-        train_params = None if r.get('train_params') is None \
-            else r['train_params'] / 1e6
-        flops = None if r.get('flops') is None else r['flops'] / 1e6
-        lines.append(
-            f'| {r["group"]} | {r["method"]} | {r["params"] / 1e6:.3f} | '
-            f'{num(train_params, "{:.3f}")} | {num(flops, "{:.1f}")} | '
-            f'{num(r["ap"])} ({num(r["ap_spread"])}) | '
-            f'{num(r.get("ap_gap_closed"), "{:.0%}")} | '
-            f'{num(r["pck"])} ({num(r["pck_spread"])}) | '
-            f'{num(r.get("pck_gap_closed"), "{:.0%}")} | '
-            f'{num(r.get("step_s"), "{:.3f}")} | '
-            f'{num(r.get("peak_memory_mb"), "{:.0f}")} | {r["seeds"]} |')
+             + '.', '']
+
+    def scaled(value, scale=1e-6):
+        return None if value is None else value * scale
+
+    lines += markdown_table(
+        ('group', 'method', 'deployed params (M)', 'train-time params (M)',
+         'deployed MFLOPs', 'AP (+/-)', 'AP gap closed', 'PCK@0.1 (+/-)',
+         'PCK gap closed', 's/iter', 'peak memory (MB)', 'seeds'),
+        ((r['group'], r['method'], f'{r["params"] / 1e6:.3f}',
+          num(scaled(r.get('train_params')), '{:.3f}'),
+          num(scaled(r.get('flops')), '{:.1f}'),
+          f'{num(r["ap"])} ({num(r["ap_spread"])})',
+          num(r.get('ap_gap_closed'), '{:.0%}'),
+          f'{num(r["pck"])} ({num(r["pck_spread"])})',
+          num(r.get('pck_gap_closed'), '{:.0%}'),
+          num(r.get('step_s'), '{:.3f}'),
+          num(r.get('peak_memory_mb'), '{:.0f}'), r['seeds'])
+         for r in rows))
     lines += ['', 's/iter: median logged seconds per training iteration '
               '(data loading included, mean over seeds); peak memory: '
               'CUDA peak allocated on a GPU, else the training process\'s '
@@ -184,23 +186,20 @@ def format_markdown(rows: List[dict], teacher: Dict[str, float],
                   f'{setting["height"]}x{setting["width"]}, batch '
                   f'{setting["batch"]}, {setting["device"]}, '
                   f'{setting["machine"]}; medians of {setting["rounds"]} '
-                  'interleaved rounds.', '',
-                  '| step | median (s) | KD ratio | paired ratio, 95% | '
-                  'vs DWPose | peak memory (MB) |',
-                  '|---|---|---|---|---|---|']
-        for name, row in steps['steps'].items():
-            lines.append(
-                f'| {name} | {num(row.get("median_s"), "{:.3f}")} | '
-                f'{num(row.get("kd_ratio"), "{:.3f}")} | '
-                f'{paired_cell(row)} | '
-                f'{num(row.get("vs_dwpose"), "{:.3f}")} | '
-                f'{num(row.get("peak_memory_mb"), "{:.0f}")} |')
-    lines += ['', '### Targets', '', '| target | measured | met |',
-              '|---|---|---|']
-    for check in checks:
-        note = f' ({check["note"]})' if check['note'] else ''
-        lines.append(f'| {check["target"]}{note} | {check["value"]:.3f} | '
-                     f'{"yes" if check["met"] else "**no**"} |')
+                  'interleaved rounds.', '']
+        lines += markdown_table(
+            ('step', 'median (s)', 'KD ratio', 'paired ratio, 95%',
+             'vs DWPose', 'peak memory (MB)'),
+            ((name, num(row.get('median_s'), '{:.3f}'),
+              num(row.get('kd_ratio'), '{:.3f}'), paired_cell(row),
+              num(row.get('vs_dwpose'), '{:.3f}'),
+              num(row.get('peak_memory_mb'), '{:.0f}'))
+             for name, row in steps['steps'].items()))
+    lines += ['', '### Targets', ''] + markdown_table(
+        ('target', 'measured', 'met'),
+        ((check['target'] + (f' ({check["note"]})' if check['note'] else ''),
+          f'{check["value"]:.3f}', 'yes' if check['met'] else '**no**')
+         for check in checks))
     return '\n'.join(lines) + '\n'
 
 

@@ -47,6 +47,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
+from mmpose_kd.utils.markdown import markdown_table
 from . import REPO_ROOT
 
 METHODS = ('student', 'teacher_fwd', 'teacher_fwd_train_bn', 'ours',
@@ -374,18 +375,20 @@ def format_table(rows: Dict[str, dict], setting: dict) -> str:
         f'{setting["height"]}x{setting["width"]}, batch {setting["batch"]}, '
         f'{setting["device"]}{" + AMP" if setting["amp"] else ""}, '
         f'{setting["threads"]} threads, medians of {setting["rounds"]} '
-        'interleaved rounds',
-        '', '| step | median (s) | IQR (s) | KD ratio | paired KD ratio '
-        '(95% CI) | vs DWPose | peak memory (MB) |',
-        '|---|---|---|---|---|---|---|'
+        'interleaved rounds', ''
     ]
-    for name, row in rows.items():
+
+    def cells(name, row):
         def cell(key, fmt='{:.3f}'):
             return fmt.format(row[key]) if row.get(key) is not None else '-'
-        lines.append(f'| {name} | {cell("median_s")} | {cell("iqr_s")} | '
-                     f'{cell("kd_ratio")} | {paired_cell(row)} | '
-                     f'{cell("vs_dwpose")} '
-                     f'| {cell("peak_memory_mb", "{:.0f}")} |')
+        return (name, cell('median_s'), cell('iqr_s'), cell('kd_ratio'),
+                paired_cell(row), cell('vs_dwpose'),
+                cell('peak_memory_mb', '{:.0f}'))
+
+    lines += markdown_table(
+        ('step', 'median (s)', 'IQR (s)', 'KD ratio',
+         'paired KD ratio (95% CI)', 'vs DWPose', 'peak memory (MB)'),
+        (cells(name, row) for name, row in rows.items()))
     ours = rows.get('ours', {})
     if ours.get('kd_ratio_without_connector') is not None:
         lines += ['', f'ours without the connector\'s cost (ours - '

@@ -12,6 +12,7 @@ import os.path as osp
 import re
 from typing import Dict, List, Optional, Sequence
 
+from mmpose_kd.utils.markdown import markdown_table
 from . import REPO_ROOT
 
 REFERENCE = osp.join(REPO_ROOT, 'docs', 'reference.md')
@@ -80,12 +81,12 @@ def class_section(cls, scope: str = 'mmpose_kd') -> str:
     summary = ' '.join(summary.split())
     described = docstring_args(cls)
     lines = [f'### `{scope}.{cls.__name__}`', '', summary, '',
-             f'Defined in `{cls.__module__}`.', '',
-             '| argument | default | description |', '|---|---|---|']
-    for param in init_arguments(cls):
-        text = described.get(param.name, '(see the class docstring)')
-        text = text.replace('|', '\\|')
-        lines.append(f'| `{param.name}` | {_default(param)} | {text} |')
+             f'Defined in `{cls.__module__}`.', '']
+    lines += markdown_table(
+        ('argument', 'default', 'description'),
+        ((f'`{param.name}`', _default(param),
+          described.get(param.name, '(see the class docstring)').replace(
+              '|', '\\|')) for param in init_arguments(cls)))
     return '\n'.join(lines) + '\n'
 
 

@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 
+from mmpose_kd.utils.markdown import markdown_table
 from .benchmark_steps import METHODS, Bench, machine
 
 
@@ -49,15 +50,13 @@ def format_excess(rows: List[dict], totals: Dict[str, float],
         f'profiled self CPU time per step: {method} {totals[method]:.3f} s, '
         f'student {totals["student"]:.3f} s + teacher_fwd '
         f'{totals["teacher_fwd"]:.3f} s = {reference:.3f} s (profiled '
-        f'ratio {totals[method] / reference:.3f})', '',
-        f'| operator | {method} (ms) | student + teacher (ms) | '
-        'excess (ms) | excess / reference |', '|---|---|---|---|---|'
-    ]
-    for row in rows:
-        lines.append(
-            f'| {row["op"]} | {row["kd_s"] * 1e3:.1f} | '
-            f'{row["parts_s"] * 1e3:.1f} | {row["excess_s"] * 1e3:+.1f} | '
-            f'{row["excess_s"] / reference:+.2%} |')
+        f'ratio {totals[method] / reference:.3f})', ''
+    ] + markdown_table(
+        ('operator', f'{method} (ms)', 'student + teacher (ms)',
+         'excess (ms)', 'excess / reference'),
+        ((row['op'], f'{row["kd_s"] * 1e3:.1f}', f'{row["parts_s"] * 1e3:.1f}',
+          f'{row["excess_s"] * 1e3:+.1f}', f'{row["excess_s"] / reference:+.2%}')
+         for row in rows))
     return '\n'.join(lines)
 
 

@@ -22,6 +22,7 @@ from mmengine.runner import Runner
 
 from mmpose_kd.engine.hooks.loss_balance_hook import (LossBalanceHook,
                                                       StopTraining)
+from mmpose_kd.utils.markdown import markdown_table
 
 #: Ratio band the shipped recipes keep every distillation term in.
 BALANCE_BAND = (0.3, 3.0)
@@ -69,12 +70,12 @@ def ratios(results: Dict[str, dict]) -> List[dict]:
 
 def format_table(rows: List[dict]) -> str:
     """A Markdown table of :func:`ratios` rows."""
-    lines = ['| stage | iter | term | params | grad norm | task grad norm |'
-             ' ratio |', '|---|---|---|---|---|---|---|']
-    for r in rows:
-        flag = '' if BALANCE_BAND[0] <= r['ratio'] <= BALANCE_BAND[1] \
-            else ' (outside 0.3-3)'
-        lines.append(f"| {r['stage']} | {r['iter']} | {r['term']} | "
-                     f"{r['group']} | {r['norm']:.3g} | "
-                     f"{r['task_norm']:.3g} | {r['ratio']:.2f}{flag} |")
-    return '\n'.join(lines)
+    def ratio(value):
+        inside = BALANCE_BAND[0] <= value <= BALANCE_BAND[1]
+        return f'{value:.2f}' + ('' if inside else ' (outside 0.3-3)')
+
+    return '\n'.join(markdown_table(
+        ('stage', 'iter', 'term', 'params', 'grad norm', 'task grad norm',
+         'ratio'),
+        ((r['stage'], r['iter'], r['term'], r['group'], f"{r['norm']:.3g}",
+          f"{r['task_norm']:.3g}", ratio(r['ratio'])) for r in rows)))
