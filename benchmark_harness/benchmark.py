@@ -28,8 +28,7 @@ import os.path as osp
 import time
 from typing import List, Optional, Sequence
 
-from . import ablation, benchmark_report
-from . import benchmark_steps as step_benchmark
+from . import ablation, benchmark_report, benchmark_steps
 from .epoch_budget import epoch_options
 from .methods import GROUP_ORDER
 from . import REPO_ROOT
@@ -130,7 +129,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         steps_file = osp.join(args.out_dir, f'steps_{args.device}.json')
         step_argv = ['--rounds', str(args.step_rounds), '--device',
                      args.device, '--out', steps_file]
-        step_benchmark.main(step_argv + (['--amp'] if args.amp else []))
+        benchmark_steps.main(step_argv + (['--amp'] if args.amp else []))
     stage('report')
     quick_teacher = ablation.TEACHERS['ikd']
     report_argv = [

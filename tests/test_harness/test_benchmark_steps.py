@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from benchmark_harness import benchmark_steps as step_benchmark
+from benchmark_harness import benchmark_steps
 from benchmark_harness.benchmark_steps import (Bench, main, paired_ratio,
                                            summarize)
 
@@ -51,7 +51,7 @@ def test_command_writes_json_and_markdown(tmp_path, capsys):
 
 
 def test_peak_memory_probe_reports_this_process():
-    assert 10 < step_benchmark.peak_rss_mb() < 1e6
+    assert 10 < benchmark_steps.peak_rss_mb() < 1e6
 
 
 def test_paired_ratio_cancels_slow_rounds():

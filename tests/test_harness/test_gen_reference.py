@@ -2,20 +2,20 @@
 the generator writes from the current code."""
 import inspect
 
-from benchmark_harness import gen_reference as reference_doc
+from benchmark_harness import gen_reference
 
 
 def test_reference_is_up_to_date():
-    with open(reference_doc.REFERENCE) as f:
+    with open(gen_reference.REFERENCE) as f:
         committed = f.read()
-    assert committed == reference_doc.render_reference(), (
+    assert committed == gen_reference.render_reference(), (
         'docs/reference.md is stale: run python tools/docs/gen_reference.py')
 
 
 def test_every_registered_class_and_argument_is_documented():
-    listed = {name for _, _, names in reference_doc.SECTIONS for name in names}
-    assert set(reference_doc.registered_names()) <= listed
-    text = reference_doc.render_reference()
+    listed = {name for _, _, names in gen_reference.SECTIONS for name in names}
+    assert set(gen_reference.registered_names()) <= listed
+    text = gen_reference.render_reference()
     assert '(see the class docstring)' not in text  # each argument described
     from mmpose_kd.registry import MODELS
     for name in ('PoseDistiller', 'FeatureDistillLoss',
@@ -40,5 +40,5 @@ def test_docstring_args_reads_multi_line_descriptions():
             nothing (int): not an argument.
         """
 
-    assert reference_doc.docstring_args(Example) == {
+    assert gen_reference.docstring_args(Example) == {
         'alpha': 'First line continues here.', 'beta': 'Short.'}
