@@ -10,7 +10,8 @@ cuda --amp]`` runs, in one invocation on the same data, seeds and budget:
    alone, OCD, TCD, downsized head, downsized + TCD), ``ikd-bf16-teacher``
    and ``dwpose-pair`` (SimCC student alone, MMPose's DWPoseDistiller, and
    mmpose_kd with the same losses);
-3. the training-step cost comparison (:mod:`benchmark_harness.benchmark_steps`);
+3. the training-step cost comparison
+   (:mod:`benchmark_harness.benchmark_steps`);
 4. the report (:mod:`benchmark_harness.benchmark_report`): JSON, Markdown and
    PNG under ``--out-dir``, with the training curves of each group's
    distilled students (first seed) as ``curves_<run>.png``.

@@ -53,28 +53,35 @@ METHODS: List[Method] = [
            'configs/ikd/td-hm_res18-w18_synthetic-128x96.py',
            'ikd'),
     Method('ikd.logit', '+ logit',
-           'configs/ikd/ikd-logit_hm-res18-w32_hm-res18-w18_synthetic-128x96.py',
+           'configs/ikd/ikd-logit_hm-res18-w32_hm-res18-w18_'
+           'synthetic-128x96.py',
            'ikd'),
     Method('ikd.feature', '+ feature',
-           'configs/ikd/ikd-feature_hm-res18-w32_hm-res18-w18_synthetic-128x96.py',
+           'configs/ikd/ikd-feature_hm-res18-w32_hm-res18-w18_'
+           'synthetic-128x96.py',
            'ikd'),
     Method('ikd.keypoint-relation', '+ structure (keypoint relation)',
-           'configs/ikd/ikd-keypoint-relation_hm-res18-w32_hm-res18-w18_synthetic-128x96.py',
+           'configs/ikd/ikd-keypoint-relation_hm-res18-w32_hm-res18-w18_'
+           'synthetic-128x96.py',
            'ikd'),
     Method('ikd.integral', 'integral (all three)',
-           'configs/ikd/ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-128x96.py',
+           'configs/ikd/ikd-integral_hm-res18-w32_hm-res18-w18_'
+           'synthetic-128x96.py',
            'ikd'),
     Method('ikd.integral-bf16-teacher', 'integral, bf16 teacher',
-           'configs/ikd/ikd-integral-bf16-teacher_hm-res18-w32_hm-res18-w18_synthetic-128x96.py',
+           'configs/ikd/ikd-integral-bf16-teacher_hm-res18-w32_'
+           'hm-res18-w18_synthetic-128x96.py',
            'ikd-bf16-teacher'),
     Method('dwpose-pair.student-alone', 'SimCC student alone',
            'configs/benchmark/td-simcc_res18-w16_synthetic-128x96.py',
            'dwpose-pair'),
     Method('dwpose-pair.dwpose-distiller', 'DWPoseDistiller (MMPose)',
-           'configs/benchmark/dwpose_simcc-res18-w32_simcc-res18-w16_synthetic-128x96.py',
+           'configs/benchmark/dwpose_simcc-res18-w32_simcc-res18-w16_'
+           'synthetic-128x96.py',
            'dwpose-pair'),
     Method('dwpose-pair.mmpose-kd', 'mmpose_kd, DWPose losses',
-           'configs/benchmark/kd-dwpose-losses_simcc-res18-w32_simcc-res18-w16_synthetic-128x96.py',
+           'configs/benchmark/kd-dwpose-losses_simcc-res18-w32_'
+           'simcc-res18-w16_synthetic-128x96.py',
            'dwpose-pair'),
     Method('crd.student-alone', 'regression student alone',
            'configs/quickstart/td-reg_res18-w16_synthetic-128x96.py',
@@ -83,13 +90,15 @@ METHODS: List[Method] = [
            'configs/crd/ocd_reg-res18-w16_synthetic-128x96.py',
            'crd'),
     Method('crd.tcd', 'TCD (teacher-aided)',
-           'configs/quickstart/tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py',
+           'configs/quickstart/tcd_hm-res18-w32_reg-res18-w16_'
+           'synthetic-128x96.py',
            'crd'),
     Method('crd.downsized-alone', 'downsized head alone',
            'configs/crd/td-reg_res18-w16-downsized_synthetic-128x96.py',
            'crd'),
     Method('crd.downsized-tcd', 'downsized head + TCD',
-           'configs/crd/tcd_hm-res18-w32_reg-res18-w16-downsized_synthetic-128x96.py',
+           'configs/crd/tcd_hm-res18-w32_reg-res18-w16-downsized_'
+           'synthetic-128x96.py',
            'crd'),
 ]
 BY_ID: Dict[str, Method] = {m.id: m for m in METHODS}

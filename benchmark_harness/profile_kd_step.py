@@ -54,9 +54,9 @@ def format_excess(rows: List[dict], totals: Dict[str, float],
     ] + markdown_table(
         ('operator', f'{method} (ms)', 'student + teacher (ms)',
          'excess (ms)', 'excess / reference'),
-        ((row['op'], f'{row["kd_s"] * 1e3:.1f}', f'{row["parts_s"] * 1e3:.1f}',
-          f'{row["excess_s"] * 1e3:+.1f}', f'{row["excess_s"] / reference:+.2%}')
-         for row in rows))
+        ((row['op'], f'{row["kd_s"] * 1e3:.1f}',
+          f'{row["parts_s"] * 1e3:.1f}', f'{row["excess_s"] * 1e3:+.1f}',
+          f'{row["excess_s"] / reference:+.2%}') for row in rows))
     return '\n'.join(lines)
 
 

@@ -64,7 +64,8 @@ def model_costs(config: str) -> Dict[str, int]:
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmpose_kd.registry import MODELS
-    from mmpose_kd.analysis.complexity import count_flops, exported_student, input_shape
+    from mmpose_kd.analysis.complexity import (count_flops, exported_student,
+                                               input_shape)
     init_default_scope('mmpose')
     cfg = Config.fromfile(config)
     for key in ('teacher_ckpt', 'teacher_pretrained'):

@@ -23,6 +23,7 @@ from .model_config import build_model_part, resolve_model_cfg
 from .model_pair import check_pair
 from .teacher import TEACHER_DTYPES, load_teacher_weights, run_teacher
 
+
 @MODELS.register_module()
 class PoseDistiller(BaseModel):
     """Train an MMPose student with a frozen MMPose teacher.
