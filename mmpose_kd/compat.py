@@ -1,9 +1,14 @@
-"""Guarded shims that let the OpenMMLab pose stack run on a CPU-only machine.
+"""Every patch mmpose_kd applies to its dependencies, listed and guarded.
 
-Each shim checks first whether the real dependency works and does nothing if it
-does, so on a GPU machine with full ``mmcv``, ``torchvision`` and numpy 1 this
-module changes nothing but checkpoint loading. ``apply_all()`` is called once
-when :mod:`mmpose_kd` is imported.
+This is the one place where importing :mod:`mmpose_kd` changes another
+package: ``apply_all()`` runs once at import and applies each shim below
+whose guard finds it needed; each returns False (and changes nothing) where
+its guard says the real dependency works or the patch is already in. The
+first four make the OpenMMLab pose stack run on a CPU-only machine and do
+nothing on a GPU machine with full ``mmcv``, ``torchvision`` and numpy 1; the
+last two apply wherever their guard holds, GPU machines included.
+Over 300 lines on purpose: one listed place, and tests load this file by
+path, without the package, to run stock MMPose on this CPU stack.
 
 * ``mmcv._ext``: ``mmcv-lite`` ships no compiled ops, yet importing
   ``mmpose.models`` imports ``mmcv.ops``. A stand-in module is installed whose
@@ -27,7 +32,13 @@ when :mod:`mmpose_kd` is imported.
   resume and ``load_from`` work under torch >= 2.6 and never run code from the
   file, even with ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``. Full unpickling
   needs ``MMPOSE_KD_ALLOW_UNSAFE_CHECKPOINTS=1``. ``torch.load``'s own default
-  is left unchanged.
+  is left unchanged. Applied wherever torch has weights-only allow-lists
+  (``torch.serialization.safe_globals``, torch >= 2.5), GPU or not.
+* Annotation files (``shim_annotation_file_errors``): MMPose's COCO-style
+  datasets' ``_load_annotations`` is wrapped so that a missing or unreadable
+  annotation file raises an error naming the dataset and the file
+  (:mod:`mmpose_kd.datasets.annotation_file_errors`); successful loads are
+  untouched. Applied on every machine, once.
 """
 import functools
 import importlib
@@ -282,6 +293,19 @@ def shim_safe_runner_checkpoints() -> bool:
     return True
 
 
+def shim_annotation_file_errors() -> bool:
+    """Name the annotation file in MMPose's COCO-style loading errors.
+
+    Inactive where the wrapper is already in (a second call).
+    """
+    from mmpose_kd.datasets.annotation_file_errors import \
+        name_annotation_file_in_errors
+    if not name_annotation_file_in_errors():
+        return False
+    _APPLIED.add('annotation_file_errors')
+    return True
+
+
 def apply_all() -> set:
     """Apply every shim that is needed here; return the names applied."""
     shim_mmcv_ext()
@@ -289,4 +313,5 @@ def apply_all() -> set:
     shim_numpy2_circle_radius()
     shim_cpu_distributed()
     shim_safe_runner_checkpoints()
+    shim_annotation_file_errors()
     return set(_APPLIED)

@@ -1,16 +1,18 @@
 """Export a plain MMPose student to ONNX (dynamic batch) and check parity.
 
 ``python tools/export_onnx.py STUDENT_CONFIG STUDENT_CKPT --out student.onnx
-[--check-image IMG]``; see ``mmpose_kd/apis/onnx_export.py`` or ``--help``.
+[--check-image IMG]``; see ``mmpose_kd/deploy/export_onnx.py`` or ``--help``.
 """
 import os.path as osp
 import sys
 
-_REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-if osp.isfile(osp.join(_REPO_ROOT, 'mmpose_kd', '__init__.py')):
-    sys.path.insert(0, _REPO_ROOT)
+# The same two lines in every tool (docs/design.md, "Tools"): from a checkout
+# its packages come first; installed (mmpose_kd/.mim/tools) nothing is added.
+_ROOT = osp.abspath(__file__).rsplit(osp.sep + 'tools' + osp.sep, 1)[0]
+sys.path[:0] = [_ROOT] if osp.isdir(osp.join(_ROOT, 'mmpose_kd')) else []
 
-from mmpose_kd.apis.onnx_export import main  # noqa: E402
+# Importing mmpose_kd first applies its shims and registers its modules.
+from mmpose_kd.cli.export_onnx import main  # noqa: E402
 
 if __name__ == '__main__':
     main()

@@ -1,15 +1,19 @@
 """Train the quick-start teacher, student and distilled student; print APs.
 
 ``python tools/quickstart.py [--work-dir DIR] [--epochs N] [--seed S]``; the
-logic is in :mod:`mmpose_kd.apis.quickstart`.
+logic is in :mod:`benchmark_harness.quickstart`.
 """
 import os.path as osp
 import sys
 
-_REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, _REPO_ROOT)
+# The same two lines in every tool (docs/design.md, "Tools"): from a checkout
+# its packages come first; installed (mmpose_kd/.mim/tools) nothing is added.
+_ROOT = osp.abspath(__file__).rsplit(osp.sep + 'tools' + osp.sep, 1)[0]
+sys.path[:0] = [_ROOT] if osp.isdir(osp.join(_ROOT, 'mmpose_kd')) else []
 
-from mmpose_kd.apis.quickstart import main  # noqa: E402
+from mmpose_kd.cli.checkout import harness_main  # noqa: E402
+
+main = harness_main('quickstart', 'tools/quickstart.py')
 
 if __name__ == '__main__':
     main()

@@ -13,6 +13,10 @@ untouched.
 Code written against MMPose keeps working: each raised error is also an
 instance of the exception MMPose itself raises there (``KeyError``,
 ``AssertionError``, ...), so ``except KeyError`` still catches it.
+
+Importing this module patches nothing: :func:`mmpose_kd.compat.apply_all`
+applies :func:`name_annotation_file_in_errors` (the shim
+``annotation_file_errors``) when :mod:`mmpose_kd` is imported.
 """
 import functools
 
@@ -79,5 +83,3 @@ def name_annotation_file_in_errors(dataset_cls=BaseCocoStyleDataset) -> bool:
     dataset_cls._load_annotations = _load_annotations
     return True
 
-
-name_annotation_file_in_errors()

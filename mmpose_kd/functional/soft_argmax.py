@@ -7,7 +7,7 @@ heatmap teacher (or the heatmap branch of the same network), and what structure
 distillation uses to compare limb geometry.
 
 Accuracy (measured in ``tests/test_functional/test_soft_argmax.py``): with the
-default ``mode='linear'``, on exact MSRA heatmaps (unbiased, sigma 2) of
+default ``weighting='linear'``, on exact MSRA heatmaps (unbiased, sigma 2) of
 keypoints spread over a whole 16x12 map, the mean error is below 0.1 px and
 below 0.3 px for every keypoint at least 1 px inside the map (the window is
 kept symmetric about the estimate, see :func:`soft_argmax_2d`); a Gaussian
@@ -21,6 +21,10 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
+from mmpose_kd.utils.validation import check_choice, check_window
+
+#: How :func:`soft_argmax_2d` turns a heatmap into pixel weights (its
+#: ``weighting``; the losses' ``soft_argmax_mode``).
 SOFT_ARGMAX_MODES = ('linear', 'softmax')
 #: Window radius (heatmap px) every loss decodes with unless told otherwise:
 #: 3 sigma of the usual sigma=2 codec.
@@ -29,18 +33,9 @@ DEFAULT_WINDOW = 6
 DEFAULT_REFINE = 10
 
 
-def check_window(owner: str, name: str, window):
-    """Return ``window`` if it is None or an int >= 0, else raise."""
-    if window is not None and (isinstance(window, bool)
-                               or not isinstance(window, int) or window < 0):
-        raise ValueError(f'{owner}: `{name}` must be None or an int >= 0, '
-                         f'got {window!r}.')
-    return window
-
-
 def soft_argmax_2d(heatmaps: Tensor,
                    beta: float = 1.0,
-                   mode: str = 'linear',
+                   weighting: str = 'linear',
                    window: Optional[int] = None,
                    refine: int = DEFAULT_REFINE) -> Tuple[Tensor, Tensor]:
     """Decode coordinates from heatmaps by a differentiable soft-argmax.
@@ -56,8 +51,10 @@ def soft_argmax_2d(heatmaps: Tensor,
 
     Args:
         heatmaps (Tensor): Heatmaps in shape (B, K, H, W).
-        beta (float): Inverse temperature of ``'softmax'`` mode. Must be > 0.
-        mode (str): ``'linear'`` or ``'softmax'``.
+        beta (float): Inverse temperature of ``'softmax'`` weighting. Must
+            be > 0.
+        weighting (str): ``'linear'`` (the heatmap values, clipped at 0) or
+            ``'softmax'`` (of ``beta`` x the values) as pixel weights.
         window (int, optional): If given, only pixels within this Chebyshev
             radius (heatmap px) of the estimate take part, which makes the
             result robust to background noise. ``None``: no cap, the largest
@@ -73,16 +70,14 @@ def soft_argmax_2d(heatmaps: Tensor,
         tuple:
         - coords (Tensor): (B, K, 2) expected positions (x, y) in heatmap px,
           pixel centres at integer positions (MMPose convention). A channel
-          with no positive value in ``'linear'`` mode decodes to (0, 0).
+          with no positive value in ``'linear'`` weighting decodes to (0, 0).
         - scores (Tensor): (B, K) maximum value of each raw channel, as MMPose
           heatmap decoders report it; usable as a confidence weight.
 
     Note:
         - B: batch size, K: keypoints, H, W: heatmap height and width.
     """
-    if mode not in SOFT_ARGMAX_MODES:
-        raise ValueError(f'soft_argmax_2d: `mode` must be one of '
-                         f'{SOFT_ARGMAX_MODES}, got {mode!r}')
+    check_choice('soft_argmax_2d', 'weighting', weighting, SOFT_ARGMAX_MODES)
     if not beta > 0:
         raise ValueError(f'soft_argmax_2d: `beta` must be > 0, got {beta!r}')
     check_window('soft_argmax_2d', 'window', window)
@@ -121,7 +116,7 @@ def soft_argmax_2d(heatmaps: Tensor,
             radius_y = radius_y.clamp(max=window)
         cover = ((radius_x + 0.5 - (grid_x - cx).abs()).clamp(0, 1) *
                  (radius_y + 0.5 - (grid_y - cy).abs()).clamp(0, 1))
-        if mode == 'linear':
+        if weighting == 'linear':
             mass = flat.clamp(min=0) * cover
             total = mass.sum(dim=-1, keepdim=True)
             prob = mass / total.clamp(min=1e-12)

@@ -107,6 +107,16 @@ def safe_load_checkpoint(path: str,
             f'{type(error).__name__}: {error}.{hint}') from error
 
 
+#: Where a distiller's state dict keeps its student's weights.
+STUDENT_PREFIX = 'student.'
+
+
+def is_distiller_state_dict(state_dict: Dict) -> bool:
+    """Whether ``state_dict`` is a distiller's (its student under
+    :data:`STUDENT_PREFIX`)."""
+    return any(k.startswith(STUDENT_PREFIX) for k in state_dict)
+
+
 def extract_state_dict(checkpoint, prefix: Optional[str] = None) -> Dict:
     """Take the state dict out of a checkpoint, optionally under ``prefix``."""
     state_dict = checkpoint

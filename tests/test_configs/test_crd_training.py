@@ -15,9 +15,9 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mmpose_kd  # noqa: F401
-from mmpose_kd.apis.complexity import EXPORTED_ROW
-from mmpose_kd.apis.complexity import main as complexity
-from mmpose_kd.apis.export_student import (has_cross_representation_head,
+from mmpose_kd.analysis.complexity import EXPORTED_ROW
+from mmpose_kd.analysis.complexity import main as complexity
+from mmpose_kd.deploy.export_student import (has_cross_representation_head,
                                            plain_student)
 from mmpose_kd.registry import MODELS
 from tests.config_runs import CONFIGS_ROOT, coco_tiny_config, train

@@ -4,7 +4,7 @@ balance").
 
 Each representative recipe trains as shipped (model, losses, weight
 schedules, the shipped quick-start teacher) on coco_tiny for a short run
-(tests/config_runs.py); ``mmpose_kd.apis.loss_balance.measure`` takes the
+(tests/config_runs.py); ``mmpose_kd.analysis.loss_balance.measure`` takes the
 gradient norms at its first and last iteration. Terms that reach only the
 backbone are judged on the backbone. The docs' figures come from the
 default data at batch 16; coco_tiny (batch 4, real photos the teacher never
@@ -24,7 +24,7 @@ import torch
 from mmengine.config import Config
 
 import mmpose_kd  # noqa: F401
-from mmpose_kd.apis.loss_balance import BALANCE_BAND, measure, ratios
+from mmpose_kd.analysis.loss_balance import BALANCE_BAND, measure, ratios
 from tests.config_runs import CONFIGS_ROOT, REPO_ROOT, coco_tiny_config
 
 TEACHER = osp.join(REPO_ROOT, 'checkpoints', 'quickstart_teacher_fp16.pth')

@@ -91,3 +91,37 @@ def test_missing_annotation_file_is_still_an_assertion_error(coco_copy):
     # MMPose itself reports a missing file with `assert exists(...)`.
     with pytest.raises(AssertionError, match=r'nope.json'):
         build(coco_copy, 'nope.json')
+
+
+def test_the_wrapper_is_applied_from_compat_only():
+    """Importing the module patches nothing; compat applies it, once."""
+    import importlib
+    import subprocess
+    import sys
+    from mmpose.datasets.datasets.base import BaseCocoStyleDataset
+
+    from mmpose_kd import compat
+    from mmpose_kd.datasets import annotation_file_errors
+    assert getattr(BaseCocoStyleDataset._load_annotations,
+                   '_mmpose_kd_names_annotation_file', False)
+    assert compat.shim_annotation_file_errors() is False  # already in
+    importlib.reload(annotation_file_errors)  # re-running the module body
+    assert compat.shim_annotation_file_errors() is False
+    # a fresh process: the dataset module alone leaves MMPose untouched
+    script = (
+        'import sys, importlib.util\n'
+        f'spec = importlib.util.spec_from_file_location("compat", '
+        f'{compat.__file__!r})\n'
+        'standins = importlib.util.module_from_spec(spec)\n'
+        'spec.loader.exec_module(standins)\n'
+        'standins.shim_mmcv_ext(); standins.shim_simcc_visualizer()\n'
+        f'sys.path.insert(0, {annotation_file_errors.__file__!r}'
+        '.rsplit("/", 1)[0])\n'
+        'import annotation_file_errors\n'
+        'from mmpose.datasets.datasets.base import BaseCocoStyleDataset\n'
+        'print(getattr(BaseCocoStyleDataset._load_annotations, '
+        '"_mmpose_kd_names_annotation_file", False))\n')
+    result = subprocess.run([sys.executable, '-c', script], cwd='/',
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == 'False'

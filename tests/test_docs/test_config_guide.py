@@ -7,7 +7,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from mmpose_kd.apis.quickstart import REPO_ROOT
+from benchmark_harness.quickstart import REPO_ROOT
 from mmpose_kd.registry import MODELS
 
 RECIPE = osp.join(REPO_ROOT, 'configs', 'ikd',

@@ -3,7 +3,7 @@ same losses as MMPose's DWPoseDistiller would on the same outputs."""
 import torch
 from mmengine.registry import init_default_scope
 
-from mmpose_kd.apis.quickstart import REPO_ROOT
+from benchmark_harness.quickstart import REPO_ROOT
 from mmpose_kd.registry import MODELS
 
 

@@ -50,9 +50,9 @@ def test_softmax_mode_on_log_gaussian_logits():
     sigma = 1.5
     centres = _random_centres(20, sigma, seed=3)
     logits = render_gaussian_heatmaps(centres, (W, H), sigma).log()
-    coords, _ = soft_argmax_2d(logits, mode='softmax', beta=1.0)
+    coords, _ = soft_argmax_2d(logits, weighting='softmax', beta=1.0)
     assert (coords - centres).abs().max() < 0.05
-    coords_win, _ = soft_argmax_2d(logits, mode='softmax', window=5)
+    coords_win, _ = soft_argmax_2d(logits, weighting='softmax', window=5)
     assert (coords_win - centres).abs().max() < 0.05
 
 
@@ -79,10 +79,10 @@ def test_empty_channel_decodes_to_origin_without_nan():
 
 
 @pytest.mark.parametrize('kwargs', [
-    dict(mode='linear'),
-    dict(mode='softmax', beta=2.0),
-    dict(mode='linear', window=1),
-    dict(mode='softmax', window=1),
+    dict(weighting='linear'),
+    dict(weighting='softmax', beta=2.0),
+    dict(weighting='linear', window=1),
+    dict(weighting='softmax', window=1),
 ])
 def test_gradcheck(kwargs):
     gen = torch.Generator().manual_seed(0)
@@ -103,7 +103,7 @@ def test_gradient_moves_coordinate_towards_added_mass():
 
 
 @pytest.mark.parametrize('kwargs, match', [
-    (dict(mode='argmax'), '`mode`'),
+    (dict(weighting='argmax'), '`weighting`'),
     (dict(beta=0.0), '`beta`'),
     (dict(window=-1), '`window`'),
     (dict(window=1.5), '`window`'),

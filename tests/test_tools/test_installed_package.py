@@ -13,6 +13,7 @@ import os
 import os.path as osp
 import re
 import shutil
+import subprocess
 import sys
 
 import pytest
@@ -192,3 +193,78 @@ def test_mim_train_runs_the_quickstart_distillation_config(
     assert 'distill.loss_coord' in output and 'coco/AP' in output
     assert osp.isfile(str(tmp_path / 'work' / 'student.pth'))
     assert osp.isfile(str(tmp_path / 'work' / 'student_config.py'))
+
+
+IMPORT_EVERY_MODULE = '''
+import importlib, json, os, pkgutil, sys
+import mmpose_kd
+assert mmpose_kd.__file__.startswith({target!r}), mmpose_kd.__file__
+names = sorted(m.name for m in pkgutil.walk_packages(
+    mmpose_kd.__path__, 'mmpose_kd.'))
+for name in names:
+    importlib.import_module(name)
+print(json.dumps(dict(modules=names, harness='benchmark_harness' in
+                      sys.modules)))
+'''
+
+
+def test_every_module_of_the_installed_package_imports(installed, tmp_path):
+    _, target = installed
+    output = run_checked(
+        [sys.executable, '-c', IMPORT_EVERY_MODULE.format(target=target)],
+        cwd=str(tmp_path), env=tool_env(pythonpath=target))
+    result = json.loads(output.strip().splitlines()[-1])
+    shipped = {
+        osp.splitext(osp.relpath(osp.join(d, f), target))[0].replace(
+            os.sep, '.').replace('.__init__', '')
+        for d, _, files in os.walk(osp.join(target, 'mmpose_kd'))
+        if '.mim' not in d for f in files if f.endswith('.py')
+    } - {'mmpose_kd'}
+    assert set(result['modules']) == shipped
+    for name in ('mmpose_kd.deploy.export_student', 'mmpose_kd.analysis.'
+                 'loss_balance', 'mmpose_kd.cli.train',
+                 'mmpose_kd.engine.hooks.loss_balance_hook'):
+        assert name in shipped
+    # the harness is repo-level: not in the wheel, not imported by anything
+    assert not osp.exists(osp.join(target, 'benchmark_harness'))
+    assert not result['harness']
+
+
+def shipped_tools(target):
+    root = osp.join(target, 'mmpose_kd', '.mim', 'tools')
+    return sorted(
+        osp.relpath(osp.join(d, f), root) for d, _, files in os.walk(root)
+        for f in files if f.endswith('.py'))
+
+
+#: The tools that drive the checkout-only benchmark harness.
+CHECKOUT_TOOLS = {
+    'quickstart.py', 'analysis/ablation.py', 'analysis/benchmark.py',
+    'analysis/benchmark_report.py', 'analysis/benchmark_steps.py',
+    'analysis/profile_kd_step.py', 'docs/gen_reference.py'
+}
+
+
+def test_every_shipped_cli_runs_or_says_it_needs_a_checkout(
+        installed, tmp_path):
+    """``--help`` of each tool under ``mmpose_kd/.mim/tools`` of the
+    installed package: a usage line, or a plain "needs a checkout"."""
+    _, target = installed
+    tools = shipped_tools(target)
+    assert CHECKOUT_TOOLS < set(tools)
+    for tool in tools:
+        result = subprocess.run(
+            [sys.executable, installed_tool(installed, tool), '--help'],
+            cwd=str(tmp_path), env=tool_env(pythonpath=target),
+            stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            timeout=300)
+        if tool in CHECKOUT_TOOLS:
+            assert result.returncode == 2, (tool, result.stderr[-2000:])
+            assert f'{tool.split("/")[-1]} needs a checkout of mmpose_kd' \
+                in result.stderr.replace('tools/analysis/', '').replace(
+                    'tools/docs/', '').replace('tools/', ''), (
+                        tool, result.stderr[-2000:])
+            assert 'Traceback' not in result.stderr
+        else:
+            assert result.returncode == 0, (tool, result.stderr[-2000:])
+            assert result.stdout.startswith('usage:'), (tool, result.stdout)

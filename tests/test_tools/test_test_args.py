@@ -8,7 +8,7 @@ import torch
 
 from mmengine.config import Config
 
-from mmpose_kd.apis.test import (build_test_config, format_metrics,
+from mmpose_kd.cli.test import (build_test_config, format_metrics,
                                  merge_test_args, parse_test_args)
 
 TINY_CONFIG = osp.join(

@@ -6,8 +6,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmpose_kd.apis.runner_args import apply_launcher
-from mmpose_kd.apis.train import (build_train_config, build_train_parser,
+from mmpose_kd.cli.runner_args import apply_launcher
+from mmpose_kd.cli.train import (build_train_config, build_train_parser,
                                   merge_train_args, parse_train_args)
 
 TINY_CONFIG = osp.join(

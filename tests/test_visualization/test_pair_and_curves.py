@@ -9,8 +9,8 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmpose_kd.apis.plot_curves import main as plot_main
-from mmpose_kd.apis.visualize_pair import main as visualize_main
+from mmpose_kd.cli.plot_curves import main as plot_main
+from mmpose_kd.cli.visualize_pair import main as visualize_main
 from mmpose_kd.visualization import head_heatmaps, read_scalars
 from tests.test_tools.tool_runs import REPO_ROOT
 from tests.tiny_models import (REGRESSION_CODEC, coco_tiny_runner_cfg,

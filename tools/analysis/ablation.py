@@ -1,15 +1,19 @@
 """Tabulate AP over seeds for a group of recipes: ``ikd`` or ``crd``.
 
 ``python tools/analysis/ablation.py ikd --teacher-ckpt CKPT [--seeds 0 1]
-[--epochs N]``; logic in :mod:`mmpose_kd.apis.ablation`.
+[--epochs N]``; logic in :mod:`benchmark_harness.ablation`.
 """
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
+# The same two lines in every tool (docs/design.md, "Tools"): from a checkout
+# its packages come first; installed (mmpose_kd/.mim/tools) nothing is added.
+_ROOT = osp.abspath(__file__).rsplit(osp.sep + 'tools' + osp.sep, 1)[0]
+sys.path[:0] = [_ROOT] if osp.isdir(osp.join(_ROOT, 'mmpose_kd')) else []
 
-from mmpose_kd.apis.ablation import main  # noqa: E402
+from mmpose_kd.cli.checkout import harness_main  # noqa: E402
+
+main = harness_main('ablation', 'tools/analysis/ablation.py')
 
 if __name__ == '__main__':
     main()

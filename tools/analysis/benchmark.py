@@ -1,13 +1,16 @@
 """The whole benchmark in one command (teachers, every method, step costs,
-report); see ``mmpose_kd/apis/benchmark.py`` or ``--help``."""
+report); see ``benchmark_harness/benchmark.py`` or ``--help``."""
 import os.path as osp
 import sys
 
-_REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-if osp.isfile(osp.join(_REPO_ROOT, 'mmpose_kd', '__init__.py')):
-    sys.path.insert(0, _REPO_ROOT)
+# The same two lines in every tool (docs/design.md, "Tools"): from a checkout
+# its packages come first; installed (mmpose_kd/.mim/tools) nothing is added.
+_ROOT = osp.abspath(__file__).rsplit(osp.sep + 'tools' + osp.sep, 1)[0]
+sys.path[:0] = [_ROOT] if osp.isdir(osp.join(_ROOT, 'mmpose_kd')) else []
 
-from mmpose_kd.apis.benchmark import main  # noqa: E402
+from mmpose_kd.cli.checkout import harness_main  # noqa: E402
+
+main = harness_main('benchmark', 'tools/analysis/benchmark.py')
 
 if __name__ == '__main__':
     main()

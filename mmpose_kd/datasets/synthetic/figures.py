@@ -9,6 +9,9 @@ keypoint is exactly the centre of a disc or limb end drawn for it.
 Left and right are told apart by colour (left limbs take warm hues, right limbs
 cool hues) and by shape (round left hand, square right hand); these cues stay
 valid on back views, where the image-left limb is the figure's left one.
+
+(Just over 300 lines on purpose: posing and drawing read the same limb table
+and body frame, and split apart each would need the other's internals.)
 """
 import dataclasses
 import math

@@ -1,9 +1,10 @@
 from .distill_loss_weight_hook import DistillLossWeightHook
+from .loss_balance_hook import LossBalanceHook
 from .safe_checkpoint_hook import SafeCheckpointHook
 from .student_checkpoint_hook import StudentCheckpointHook
 from .weight_schedules import schedule_factor
 
 __all__ = [
-    'DistillLossWeightHook', 'SafeCheckpointHook', 'StudentCheckpointHook',
-    'schedule_factor'
+    'DistillLossWeightHook', 'LossBalanceHook', 'SafeCheckpointHook',
+    'StudentCheckpointHook', 'schedule_factor'
 ]

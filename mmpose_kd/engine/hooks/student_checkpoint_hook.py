@@ -3,7 +3,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from mmpose_kd.apis.export_student import (STUDENT_CHECKPOINT, STUDENT_CONFIG,
+from mmpose_kd.deploy.export_student import (STUDENT_CHECKPOINT, STUDENT_CONFIG,
                                            save_plain_student, to_plain_data)
 from mmpose_kd.registry import HOOKS
 
@@ -21,7 +21,7 @@ class StudentCheckpointHook(Hook):
     ``state_dict`` and a ``meta`` with plain-data ``dataset_meta``, so
     ``mmpose.apis.init_model`` loads it with ``student_config.py`` (MMPose
     types where possible, see
-    :func:`mmpose_kd.apis.student_config.deployable_student_config`)
+    :func:`mmpose_kd.deploy.student_config.deployable_student_config`)
     and no ``mmpose_kd`` import. Teacher, connectors and heatmap branch are
     not in it. ``tools/export_student.py`` does the same from a saved runner
     checkpoint.

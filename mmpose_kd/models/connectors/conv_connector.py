@@ -5,23 +5,19 @@ module that builds it) and is dropped at export. :class:`ConvBNConnector` (1x1
 conv + BN, the FitNets-style regressor) is the default of our reading of IKD
 feature distillation; :class:`ConvConnector` is the same without normalisation.
 """
-from typing import Optional
+from typing import List, Optional, Union
 
 from mmcv.cnn import ConvModule
-from torch import Tensor, nn
+from mmengine.model import BaseModule
+from mmengine.model.weight_init import initialize
+from torch import Tensor
 
 from mmpose_kd.registry import MODELS
-
-
-def _check_positive_int(owner: str, name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
-            f'{owner}: `{name}` must be an int >= 1, got {value!r}.')
-    return value
+from mmpose_kd.utils.validation import check_positive_int
 
 
 @MODELS.register_module()
-class ConvBNConnector(nn.Module):
+class ConvBNConnector(BaseModule):
     """Conv (+ norm, + optional ReLU) from student to teacher channels.
 
     Args:
@@ -35,6 +31,10 @@ class ConvBNConnector(nn.Module):
             layer at all and return the input. Defaults to True.
         norm_cfg (dict, optional): Norm layer config; None gives a plain conv
             with bias. Defaults to ``dict(type='BN')``.
+        init_cfg (dict | list[dict], optional): MMEngine initialisation of
+            the conv/norm layers, applied by the runner's ``init_weights``
+            (e.g. ``dict(type='Kaiming', layer='Conv2d')``). Defaults to
+            None: mmcv's ``ConvModule`` defaults (Kaiming conv, unit norm).
 
     Note:
         - Input: (B, in_channels, H, W); output: (B, out_channels, H, W).
@@ -46,14 +46,15 @@ class ConvBNConnector(nn.Module):
                  kernel_size: int = 1,
                  act: bool = False,
                  identity_if_same: bool = True,
-                 norm_cfg: Optional[dict] = dict(type='BN')):
-        super().__init__()
+                 norm_cfg: Optional[dict] = dict(type='BN'),
+                 init_cfg: Optional[Union[dict, List[dict]]] = None):
+        super().__init__(init_cfg=init_cfg)
         owner = type(self).__name__
-        self.in_channels = _check_positive_int(owner, 'in_channels',
+        self.in_channels = check_positive_int(owner, 'in_channels',
                                                in_channels)
-        self.out_channels = _check_positive_int(owner, 'out_channels',
+        self.out_channels = check_positive_int(owner, 'out_channels',
                                                 out_channels)
-        _check_positive_int(owner, 'kernel_size', kernel_size)
+        check_positive_int(owner, 'kernel_size', kernel_size)
         if kernel_size % 2 == 0:
             raise ValueError(f'{owner}: `kernel_size` must be odd so the '
                              f'spatial size is kept, got {kernel_size}.')
@@ -67,6 +68,19 @@ class ConvBNConnector(nn.Module):
                 padding=kernel_size // 2,
                 norm_cfg=dict(norm_cfg) if norm_cfg else None,
                 act_cfg=dict(type='ReLU') if act else None)
+
+    def init_weights(self) -> None:
+        """mmcv's ``ConvModule`` defaults first, then ``init_cfg`` on top.
+
+        MMEngine's ``BaseModule.init_weights`` would run the child
+        ``ConvModule.init_weights`` after this module's ``init_cfg`` and so
+        undo it.
+        """
+        if self.conv is not None:
+            self.conv.init_weights()
+        if self.init_cfg:
+            initialize(self, self.init_cfg)
+        self._is_init = True
 
     @property
     def is_identity(self) -> bool:
@@ -93,6 +107,8 @@ class ConvConnector(ConvBNConnector):
         act (bool): Append a ReLU. Defaults to False.
         identity_if_same (bool): Identity when channels match. Defaults to
             True.
+        init_cfg (dict | list[dict], optional): MMEngine initialisation of
+            the conv. Defaults to None.
 
     Note:
         - Input: (B, in_channels, H, W); output: (B, out_channels, H, W).
@@ -103,11 +119,13 @@ class ConvConnector(ConvBNConnector):
                  out_channels: int,
                  kernel_size: int = 1,
                  act: bool = False,
-                 identity_if_same: bool = True):
+                 identity_if_same: bool = True,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None):
         super().__init__(
             in_channels,
             out_channels,
             kernel_size=kernel_size,
             act=act,
             identity_if_same=identity_if_same,
-            norm_cfg=None)
+            norm_cfg=None,
+            init_cfg=init_cfg)

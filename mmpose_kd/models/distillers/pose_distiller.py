@@ -1,46 +1,27 @@
-"""The generic student/teacher wrapper every distillation method builds on."""
-import contextlib
+"""The generic student/teacher wrapper every distillation method builds on.
+
+Helpers live beside it: :mod:`.loss_routes` (where each loss reads its
+inputs), :mod:`.model_pair` (student/teacher compatibility),
+:mod:`.teacher` (loading and running the frozen teacher) and
+:mod:`.finite_check` (what a NaN/Inf loss does).
+"""
 import copy
 from typing import Dict, Optional, Union
 
 import torch
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
-from mmengine.structures import BaseDataElement
 from torch import Tensor
 
-from mmpose_kd.models.losses.base_distill_loss import \
-    check_non_negative_number
 from mmpose_kd.registry import MODELS
-from mmpose_kd.utils.checkpoint import (extract_state_dict,
-                                        load_state_dict_checked,
-                                        safe_load_checkpoint)
-from mmpose_kd.utils.module_paths import get_submodule, parse_tap, select_output
 from mmpose_kd.utils.output_recorder import record_outputs
+from mmpose_kd.utils.validation import check_non_negative_number
+from .finite_check import (check_finite_mode, current_iteration,
+                           nonfinite_terms, raise_if_not_finite)
+from .loss_routes import PREDS, build_route, gather_keypoint_weights
 from .model_config import build_model_part, resolve_model_cfg
-
-#: Alias of the head's forward output (heatmaps, coordinates, SimCC vectors).
-PREDS = 'preds'
-#: ``teacher_dtype`` values: None means no autocast.
-TEACHER_DTYPES = {'float32': None, 'bfloat16': torch.bfloat16,
-                  'float16': torch.float16}
-
-
-def _as_float32(value):
-    """Float32, contiguous copies of the tensors in a teacher output."""
-    if isinstance(value, Tensor):
-        return value.float().contiguous()
-    if isinstance(value, (tuple, list)):
-        return type(value)(_as_float32(v) for v in value)
-    return value
-
-
-def num_keypoints(head) -> Optional[int]:
-    """Keypoint count a head predicts, read from its usual attributes."""
-    for attr in ('num_joints', 'num_keypoints', 'out_channels'):
-        value = getattr(head, attr, None)
-        if isinstance(value, int):
-            return value
-    return None
+from .model_pair import check_pair
+from .teacher import TEACHER_DTYPES, load_teacher_weights, run_teacher
 
 
 @MODELS.register_module()
@@ -139,17 +120,10 @@ class PoseDistiller(BaseModel):
         # its weights come from `teacher_ckpt`.
         teacher_cfg.pop('init_cfg', None)
         teacher_model = build_model_part(teacher_cfg, 'teacher', MODELS)
-        self._check_pair(self.student, teacher_model)
+        check_pair(self.student, teacher_model)
         if teacher_ckpt is not None:
-            checkpoint = safe_load_checkpoint(
-                teacher_ckpt,
-                allow_unsafe=teacher_ckpt_allow_unsafe,
-                field='teacher_ckpt')
-            load_state_dict_checked(
-                teacher_model,
-                extract_state_dict(checkpoint, prefix='student'),
-                teacher_ckpt,
-                field='teacher_ckpt')
+            load_teacher_weights(teacher_model, teacher_ckpt,
+                                 teacher_ckpt_allow_unsafe)
         if teacher_dtype not in TEACHER_DTYPES:
             raise ValueError(f'`teacher_dtype` must be one of '
                              f'{sorted(TEACHER_DTYPES)}, got {teacher_dtype!r}.')
@@ -168,50 +142,13 @@ class PoseDistiller(BaseModel):
         self.eval_teacher = eval_teacher
         self.check_finite = check_finite
         self.nonfinite_skips = 0
-        self._skip_this_step = False
         self.distill_losses = torch.nn.ModuleDict()
-        self.loss_inputs = {}
+        #: ``name -> {'student': LossRoute, 'teacher': LossRoute}``.
+        self.loss_routes = {}
         for name, cfg in (distill_losses or {}).items():
             self._add_distill_loss(name, cfg)
 
     # ------------------------------------------------------------------ build
-    @staticmethod
-    def _check_pair(student, teacher) -> None:
-        for role, model in (('student', student), ('teacher', teacher)):
-            if not hasattr(model, 'extract_feat') or not hasattr(
-                    model, 'head'):
-                raise TypeError(
-                    f'`{role}` must be an MMPose pose estimator with '
-                    f'`extract_feat` and `head` (e.g. TopdownPoseEstimator), '
-                    f'got {type(model).__name__}.')
-        k_student = num_keypoints(student.head)
-        k_teacher = num_keypoints(teacher.head)
-        if None not in (k_student, k_teacher) and k_student != k_teacher:
-            raise ValueError(
-                f'student and teacher predict different keypoint counts: '
-                f'student.head has {k_student}, teacher.head has '
-                f'{k_teacher}. Both must be trained on the same keypoints.')
-        for attr in ('mean', 'std'):
-            s_value = getattr(student.data_preprocessor, attr, None)
-            t_value = getattr(teacher.data_preprocessor, attr, None)
-            if isinstance(s_value, Tensor) and isinstance(t_value, Tensor) \
-                    and not torch.equal(s_value, t_value):
-                raise ValueError(
-                    f'student and teacher normalise inputs differently '
-                    f'(data_preprocessor.{attr}: {s_value.flatten().tolist()}'
-                    f' vs {t_value.flatten().tolist()}); the teacher sees the '
-                    'student\'s preprocessed images, so they must match.')
-        s_swap = getattr(student.data_preprocessor, '_channel_conversion',
-                         None)
-        t_swap = getattr(teacher.data_preprocessor, '_channel_conversion',
-                         None)
-        if None not in (s_swap, t_swap) and bool(s_swap) != bool(t_swap):
-            raise ValueError(
-                'student and teacher order colour channels differently '
-                f'(data_preprocessor.bgr_to_rgb: {bool(s_swap)} vs '
-                f'{bool(t_swap)}); the teacher sees the student\'s '
-                'preprocessed images, so they must match.')
-
     def _add_distill_loss(self, name: str, cfg: dict) -> None:
         field = f'distill_losses.{name}'
         if 'loss' not in name:
@@ -222,19 +159,17 @@ class PoseDistiller(BaseModel):
         if not isinstance(cfg, dict) or 'type' not in cfg:
             raise ValueError(f'`{field}` must be a dict with a `type`.')
         cfg = copy.deepcopy(dict(cfg))
-        inputs = {}
-        for role, model in (('student', self.student),
-                            ('teacher', self.teacher)):
-            spec = cfg.pop(f'{role}_input', PREDS)
-            tap = parse_tap(spec, f'{field}.{role}_input')
-            path = 'head' if tap.path == PREDS else tap.path
-            get_submodule(model, path, f'{field}.{role}_input', owner=role)
-            inputs[role] = (tap, path)
+        routes = {
+            role: build_route(cfg.pop(f'{role}_input', PREDS), model,
+                              f'{field}.{role}_input', owner=role)
+            for role, model in (('student', self.student),
+                                ('teacher', self.teacher))
+        }
         try:
             self.distill_losses[name] = MODELS.build(cfg)
         except KeyError as error:
             raise KeyError(f'`{field}`: {error.args[0]}') from None
-        self.loss_inputs[name] = inputs
+        self.loss_routes[name] = routes
 
     @property
     def check_finite(self) -> str:
@@ -242,21 +177,17 @@ class PoseDistiller(BaseModel):
 
     @check_finite.setter
     def check_finite(self, value) -> None:
-        modes = {True: 'raise', False: 'off', 'raise': 'raise',
-                 'skip': 'skip', 'off': 'off'}
-        if not isinstance(value, (bool, str)) or value not in modes:
-            raise ValueError(
-                f'`check_finite` must be True/\'raise\', \'skip\' or '
-                f'False/\'off\', got {value!r}.')
-        mode = modes[value]
-        if mode == 'skip':
-            from mmengine.dist import get_world_size
-            if get_world_size() > 1:
-                raise ValueError(
-                    "`check_finite='skip'` is single-process only: under "
-                    'DDP every rank must take the same optimizer steps. Use '
-                    "check_finite='raise' for distributed runs.")
-        self._check_finite = mode
+        self._check_finite = check_finite_mode(value)
+
+    def init_weights(self) -> None:
+        """Initialise the student, then the losses' connectors that set an
+        ``init_cfg`` (under a forked RNG: the run's random stream stays that
+        of the student-alone run)."""
+        super().init_weights()
+        with torch.random.fork_rng(devices=[]):
+            for loss in self.distill_losses.values():
+                if hasattr(loss, 'init_weights'):
+                    loss.init_weights()
 
     # ---------------------------------------------------------- module state
     @property
@@ -286,25 +217,13 @@ class PoseDistiller(BaseModel):
 
     def _taps(self, role: str) -> Dict[str, torch.nn.Module]:
         model = self.student if role == 'student' else self.teacher
-        return {path: model.get_submodule(path)
-                for inputs in self.loss_inputs.values()
-                for path in [inputs[role][1]]}
+        return {routes[role].module: model.get_submodule(routes[role].module)
+                for routes in self.loss_routes.values()}
 
     def teacher_outputs(self, inputs: Tensor) -> Dict[str, object]:
         """Run the frozen teacher once; return the tapped outputs by path."""
-        if self.teacher_channels_last:
-            inputs = inputs.contiguous(memory_format=torch.channels_last)
-        autocast = contextlib.nullcontext()
-        if self.teacher_dtype is not None:
-            autocast = torch.autocast(inputs.device.type,
-                                      dtype=self.teacher_dtype)
-        with torch.no_grad(), autocast, \
-                record_outputs(self._taps('teacher')) as rec:
-            feats = self.teacher.extract_feat(inputs)
-            self.teacher.head.forward(feats)
-        if self.teacher_dtype is not None or self.teacher_channels_last:
-            rec = {k: _as_float32(v) for k, v in rec.items()}
-        return rec
+        return run_teacher(self.teacher, inputs, self._taps('teacher'),
+                           self.teacher_dtype, self.teacher_channels_last)
 
     def loss(self, inputs: Tensor, data_samples) -> Dict[str, Tensor]:
         teacher_records = self.teacher_outputs(inputs)
@@ -317,36 +236,19 @@ class PoseDistiller(BaseModel):
             losses[f'student.{key}'] = value
         keypoint_weights = gather_keypoint_weights(data_samples)
         for name, loss_module in self.distill_losses.items():
-            values = {}
-            for role, records in (('student', student_records),
-                                  ('teacher', teacher_records)):
-                tap, path = self.loss_inputs[name][role]
-                if path not in records:
-                    raise RuntimeError(
-                        f'`distill_losses.{name}.{role}_input`: module '
-                        f'{path!r} was not called during the {role} forward.')
-                if tap.path == PREDS and tap.index is None:
-                    # the head's whole output, e.g. SimCC's (x, y) pair
-                    values[role] = records[path]
-                else:
-                    values[role] = select_output(
-                        records[path], tap.index, tap,
-                        f'distill_losses.{name}.{role}_input')
+            routes = self.loss_routes[name]
+            student = routes['student'].pick(student_records, 'student')
+            teacher = routes['teacher'].pick(teacher_records, 'teacher')
             try:
                 losses[f'distill.{name}'] = loss_module(
-                    values['student'], values['teacher'],
-                    keypoint_weights=keypoint_weights)
+                    student, teacher, keypoint_weights=keypoint_weights)
             except (ValueError, TypeError, IndexError) as error:
                 raise type(error)(
                     f'`distill_losses.{name}` (student_input='
-                    f'{str(self.loss_inputs[name]["student"][0])!r}, '
-                    f'teacher_input='
-                    f'{str(self.loss_inputs[name]["teacher"][0])!r}): '
-                    f'{error}') from error
+                    f'{str(routes["student"])!r}, teacher_input='
+                    f'{str(routes["teacher"])!r}): {error}') from error
         if self.check_finite == 'raise':
             raise_if_not_finite(losses)
-        elif self.check_finite == 'skip':
-            self._skip_this_step = bool(nonfinite_terms(losses))
         return losses
 
     def train_step(self, data, optim_wrapper) -> Dict[str, Tensor]:
@@ -360,16 +262,14 @@ class PoseDistiller(BaseModel):
         with optim_wrapper.optim_context(self):
             data = self.data_preprocessor(data, True)
             losses = self._run_forward(data, mode='loss')
-        if self._skip_this_step:
-            self._skip_this_step = False
+        bad_terms = nonfinite_terms(losses)
+        if bad_terms:
             self.nonfinite_skips += 1
-            from mmengine.logging import MessageHub, print_log
-            iteration = MessageHub.get_current_instance().get_info('iter')
             print_log(
-                f'non-finite distillation loss at iteration {iteration}: '
-                f'{", ".join(nonfinite_terms(losses))}; step skipped '
-                f'({self.nonfinite_skips} so far).', logger='current',
-                level=30)
+                f'non-finite distillation loss at iteration '
+                f'{current_iteration()}: {", ".join(bad_terms)}; step '
+                f'skipped ({self.nonfinite_skips} so far).',
+                logger='current', level=30)
             optim_wrapper.zero_grad()
             with torch.no_grad():
                 for buffer, saved in buffers:
@@ -382,43 +282,3 @@ class PoseDistiller(BaseModel):
             float(self.nonfinite_skips))
         return log_vars
 
-
-def nonfinite_terms(losses: Dict[str, Tensor]) -> list:
-    """``'name=value'`` of every NaN/Inf loss term (one host sync)."""
-    terms = {k: v for k, v in losses.items()
-             if 'loss' in k and isinstance(v, Tensor)}
-    if not terms:
-        return []
-    sums = torch.stack([v.detach().float().sum() for v in terms.values()])
-    if bool(torch.isfinite(sums).all()):  # one host sync per step
-        return []
-    return [f'{k}={v.detach().float().sum().item()}'
-            for k, v in terms.items()
-            if not torch.isfinite(v.detach().float().sum())]
-
-
-def raise_if_not_finite(losses: Dict[str, Tensor]) -> None:
-    """Raise naming every NaN/Inf loss term and the current iteration."""
-    bad = nonfinite_terms(losses)
-    if not bad:
-        return
-    from mmengine.logging import MessageHub
-    iteration = MessageHub.get_current_instance().get_info('iter')
-    raise FloatingPointError(
-        f'non-finite distillation loss at iteration {iteration}: '
-        f'{", ".join(bad)}. Training stopped before the optimizer step so '
-        'the last checkpoint stays valid; lower the learning rate or the '
-        'weight of that term, or set `check_finite=\'skip\'` to drop such '
-        'steps.')
-
-
-def gather_keypoint_weights(data_samples) -> Optional[Tensor]:
-    """Stack the (1, K) keypoint weights of top-down samples into (B, K)."""
-    weights = []
-    for sample in data_samples or []:
-        labels = getattr(sample, 'gt_instance_labels', None)
-        if not isinstance(labels, BaseDataElement) or \
-                'keypoint_weights' not in labels:
-            return None
-        weights.append(labels.keypoint_weights)
-    return torch.cat(weights, dim=0) if weights else None

@@ -6,7 +6,7 @@ only, and the regression branch that is deployed. Training adds the two OCD
 losses, which teach the regression branch from the heatmap branch's detached
 output. Inference and tensor-mode forward (ONNX export) see the regression
 branch alone; :meth:`CrossRepresentationHead.remove_heatmap_branch` and
-:func:`mmpose_kd.models.heads.export.to_plain_regression` reduce the model to
+:func:`mmpose_kd.deploy.ocd_to_regression.to_plain_regression` reduce the model to
 a plain MMPose regression model.
 
 Targets: both branches need theirs. Use MMPose's combined codec
@@ -117,7 +117,7 @@ class CrossRepresentationHead(BaseHead):
             raise ValueError(
                 f'{_OWNER}: `heatmap` (the training heatmap branch config) is '
                 'required; to deploy, call remove_heatmap_branch() or use '
-                'mmpose_kd.models.heads.export.to_plain_regression.')
+                'mmpose_kd.deploy.ocd_to_regression.to_plain_regression.')
         self.regression = MODELS.build(regression)
         if not isinstance(self.regression, REGRESSION_HEADS) or isinstance(
                 self.regression, DSNTHead):

@@ -6,22 +6,13 @@ inputs are routed). Subclasses implement :meth:`compute`; :meth:`forward`
 applies ``loss_weight``. Weights are validated here so every loss reports a bad
 value the same way, naming the loss class and the offending argument.
 """
-import numbers
 from typing import Optional
 
 import torch
 from torch import Tensor, nn
 
-
-def check_non_negative_number(owner: str, name: str, value) -> float:
-    """Return ``value`` as float, or raise naming ``owner.name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f'{owner}: `{name}` must be a number, got '
-                        f'{value!r} ({type(value).__name__}).')
-    if not value >= 0 or value != value or value == float('inf'):
-        raise ValueError(
-            f'{owner}: `{name}` must be a finite number >= 0, got {value!r}.')
-    return float(value)
+from mmpose_kd.utils.validation import check_non_negative_number
+from .utils import check_heatmap_pair
 
 
 class BaseDistillLoss(nn.Module):
@@ -58,11 +49,34 @@ class BaseDistillLoss(nn.Module):
                 joint weights from the data samples.
         """
         teacher = _detach(teacher)
+        self.check_inputs(student, teacher)
         return self.loss_weight * self.compute(student, teacher,
                                                keypoint_weights)
 
+    def check_inputs(self, student, teacher) -> None:
+        """Raise unless the inputs are what this loss compares; run by
+        :meth:`forward` before :meth:`compute`. Accepts anything here."""
+
+    def init_weights(self) -> None:
+        """Apply the ``init_cfg`` of the loss's trainable parts (connectors,
+        MMEngine ``BaseModule``s); parts without one keep their build-time
+        initialisation."""
+        for child in self.children():
+            if getattr(child, 'init_cfg', None) and hasattr(
+                    child, 'init_weights'):
+                child.init_weights()
+
     def extra_repr(self) -> str:
         return f'loss_weight={self.loss_weight}'
+
+
+class HeatmapPairLoss(BaseDistillLoss):
+    """A distillation loss of student and teacher (B, K, H, W) heatmaps with
+    the same B and K (:func:`~mmpose_kd.models.losses.utils.
+    check_heatmap_pair`)."""
+
+    def check_inputs(self, student, teacher) -> None:
+        check_heatmap_pair(type(self).__name__, student, teacher)
 
 
 def _detach(value):

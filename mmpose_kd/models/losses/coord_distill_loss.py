@@ -13,13 +13,10 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from mmpose_kd.functional import heatmap_to_normalized_coords, soft_argmax_2d
-from mmpose_kd.functional.soft_argmax import (DEFAULT_WINDOW,
-                                              SOFT_ARGMAX_MODES,
-                                              check_window)
+from mmpose_kd.functional.soft_argmax import DEFAULT_WINDOW
 from mmpose_kd.registry import MODELS
 from .base_distill_loss import BaseDistillLoss
-from .utils import (check_choice, check_positive_number,
-                    resolve_keypoint_weights)
+from .utils import check_soft_argmax_args, resolve_keypoint_weights
 
 #: MMPose's coordinate losses that weight by ``criterion(pred * w, t * w)``:
 #: squared (SmoothL1's quadratic regime, MSE) or linear (L1) in ``w``. They
@@ -111,21 +108,16 @@ class CoordDistillLoss(BaseDistillLoss):
                 'SmoothL1Loss, L1Loss, MSELoss or RLELoss (the ones whose '
                 'keypoint weight this loss applies linearly), got '
                 f'{type(self.criterion).__name__}.')
-        self.soft_argmax_mode = check_choice(owner, 'soft_argmax_mode',
-                                             soft_argmax_mode,
-                                             SOFT_ARGMAX_MODES)
-        self.soft_argmax_beta = check_positive_number(owner,
-                                                      'soft_argmax_beta',
-                                                      soft_argmax_beta)
-        self.soft_argmax_window = check_window(owner, 'soft_argmax_window',
-                                               soft_argmax_window)
+        (self.soft_argmax_mode, self.soft_argmax_beta,
+         self.soft_argmax_window) = check_soft_argmax_args(
+             owner, soft_argmax_mode, soft_argmax_beta, soft_argmax_window)
 
     def pseudo_targets(self, teacher: Tensor):
         """Return (normalised coords (B, K, 2), confidence (B, K))."""
         coords, scores = soft_argmax_2d(
             teacher,
             beta=self.soft_argmax_beta,
-            mode=self.soft_argmax_mode,
+            weighting=self.soft_argmax_mode,
             window=self.soft_argmax_window)
         height, width = teacher.shape[-2:]
         targets = heatmap_to_normalized_coords(coords, (width, height))

@@ -13,7 +13,8 @@ from torch.nn import functional as F
 
 from mmpose_kd.registry import MODELS
 from .base_distill_loss import BaseDistillLoss
-from .utils import ALIGN_MODES, align_spatial, check_4d_pair, check_choice
+from mmpose_kd.utils.validation import check_choice
+from .utils import ALIGN_MODES, align_spatial, check_4d_pair
 
 
 def _build_connector(owner: str, connector) -> Optional[nn.Module]:

@@ -9,13 +9,14 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from mmpose_kd.registry import MODELS
-from .base_distill_loss import BaseDistillLoss
-from .utils import (ALIGN_MODES, align_spatial, check_4d_pair, check_choice,
-                    check_positive_number, resolve_keypoint_weights)
+from .base_distill_loss import HeatmapPairLoss
+from mmpose_kd.utils.validation import check_choice, check_positive_number
+from .utils import (ALIGN_MODES, align_spatial,
+                    keypoint_mean, kl_per_keypoint)
 
 
 @MODELS.register_module()
-class HeatmapLogitDistillLoss(BaseDistillLoss):
+class HeatmapLogitDistillLoss(HeatmapPairLoss):
     """Match the student's heatmaps to the (detached) teacher heatmaps.
 
     With keypoint weights v (B, K), our reading of IKD logit distillation is
@@ -63,30 +64,16 @@ class HeatmapLogitDistillLoss(BaseDistillLoss):
                 teacher: Tensor,
                 keypoint_weights: Optional[Tensor] = None) -> Tensor:
         owner = type(self).__name__
-        check_4d_pair(owner, student, teacher, 'heatmaps')
-        if student.shape[1] != teacher.shape[1]:
-            raise ValueError(
-                f'{owner}: keypoint counts differ, student shape '
-                f'{tuple(student.shape)} vs teacher shape '
-                f'{tuple(teacher.shape)}.')
         student = align_spatial(owner, student, teacher, self.align)
-        batch_size, num_keypoints = teacher.shape[:2]
-
         if self.mode == 'mse':
             per_keypoint = (student - teacher).pow(2).flatten(2).mean(-1)
         else:
-            log_p_s = F.log_softmax(student.flatten(2) / self.tau, dim=-1)
-            log_p_t = F.log_softmax(teacher.flatten(2) / self.tau, dim=-1)
-            per_keypoint = F.kl_div(
-                log_p_s, log_p_t, reduction='none', log_target=True).sum(-1)
-            per_keypoint = per_keypoint * self.tau**2
-
-        if self.use_keypoint_weights:
-            weights = resolve_keypoint_weights(owner, keypoint_weights,
-                                               batch_size, num_keypoints,
-                                               per_keypoint)
-            per_keypoint = per_keypoint * weights
-        return per_keypoint.sum() / (batch_size * num_keypoints)
+            per_keypoint = kl_per_keypoint(
+                F.log_softmax(student.flatten(2) / self.tau, dim=-1),
+                F.log_softmax(teacher.flatten(2) / self.tau, dim=-1),
+                self.tau)
+        return keypoint_mean(owner, per_keypoint, keypoint_weights,
+                             self.use_keypoint_weights)
 
     def extra_repr(self) -> str:
         return (f'mode={self.mode!r}, tau={self.tau}, '

@@ -10,12 +10,12 @@ from torch import Tensor
 
 from mmpose_kd.functional import keypoint_relation_matrix
 from mmpose_kd.registry import MODELS
-from .base_distill_loss import BaseDistillLoss
-from .utils import check_4d_pair, resolve_keypoint_weights
+from .base_distill_loss import HeatmapPairLoss
+from .utils import resolve_keypoint_weights
 
 
 @MODELS.register_module()
-class KeypointRelationDistillLoss(BaseDistillLoss):
+class KeypointRelationDistillLoss(HeatmapPairLoss):
     """Squared error between student and teacher keypoint relation matrices.
 
     Per sample, ``A`` is the K x K cosine-similarity matrix of the flattened
@@ -51,12 +51,6 @@ class KeypointRelationDistillLoss(BaseDistillLoss):
                 teacher: Tensor,
                 keypoint_weights: Optional[Tensor] = None) -> Tensor:
         owner = type(self).__name__
-        check_4d_pair(owner, student, teacher, 'heatmaps')
-        if student.shape[1] != teacher.shape[1]:
-            raise ValueError(
-                f'{owner}: keypoint counts differ, student shape '
-                f'{tuple(student.shape)} vs teacher shape '
-                f'{tuple(teacher.shape)}.')
         batch_size, num_keypoints = teacher.shape[:2]
         sq_err = (keypoint_relation_matrix(student) -
                   keypoint_relation_matrix(teacher)).pow(2)

@@ -14,7 +14,8 @@ from torch import Tensor
 from mmpose_kd.functional import pixel_pair_affinity
 from mmpose_kd.registry import MODELS
 from .base_distill_loss import BaseDistillLoss
-from .utils import ALIGN_MODES, align_spatial, check_4d_pair, check_choice
+from mmpose_kd.utils.validation import check_choice, check_positive_int
+from .utils import ALIGN_MODES, align_spatial, check_4d_pair
 
 
 @MODELS.register_module()
@@ -50,10 +51,7 @@ class PixelPairDistillLoss(BaseDistillLoss):
                  align: Optional[str] = 'bilinear'):
         super().__init__(loss_weight=loss_weight)
         owner = type(self).__name__
-        if isinstance(pool, bool) or not isinstance(pool, int) or pool < 1:
-            raise ValueError(
-                f'{owner}: `pool` must be an int >= 1, got {pool!r}.')
-        self.pool = pool
+        self.pool = check_positive_int(owner, 'pool', pool)
         self.align = check_choice(owner, 'align', align, ALIGN_MODES)
 
     def compute(self,

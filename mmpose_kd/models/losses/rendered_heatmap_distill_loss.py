@@ -25,8 +25,9 @@ from mmpose_kd.functional import (normalized_to_heatmap_coords,
 from mmpose_kd.registry import MODELS
 from .base_distill_loss import BaseDistillLoss
 from .coord_distill_loss import check_coords_and_heatmaps
-from .utils import (check_choice, check_positive_number,
-                    resolve_keypoint_weights)
+from mmpose_kd.utils.validation import (check_choice, check_int,
+                                        check_positive_number)
+from .utils import keypoint_mean, kl_per_keypoint
 
 
 @MODELS.register_module()
@@ -84,11 +85,7 @@ class RenderedHeatmapDistillLoss(BaseDistillLoss):
         self.tau = check_positive_number(owner, 'tau', tau)
         if padding is None:
             padding = math.ceil(3 * self.sigma)
-        if isinstance(padding, bool) or not isinstance(padding, int) \
-                or padding < 0:
-            raise ValueError(f'{owner}: `padding` must be None or an int >= '
-                             f'0, got {padding!r}.')
-        self.padding = padding
+        self.padding = check_int(owner, 'padding', padding, minimum=0)
         self._excess = None
 
     def render(self, student: Tensor, heatmap_size) -> Tensor:
@@ -136,14 +133,8 @@ class RenderedHeatmapDistillLoss(BaseDistillLoss):
             log_p_s = rendered.flatten(2) / self.tau - math.log(
                 rendered[0, 0].numel() + self._plane_excess())
             log_p_t = F.log_softmax(teacher.flatten(2) / self.tau, dim=-1)
-            per_keypoint = F.kl_div(
-                log_p_s, log_p_t, reduction='none', log_target=True).sum(-1)
-            per_keypoint = per_keypoint * self.tau**2
-
-        weights = resolve_keypoint_weights(owner, keypoint_weights,
-                                           batch_size, num_keypoints,
-                                           per_keypoint)
-        return (per_keypoint * weights).sum() / (batch_size * num_keypoints)
+            per_keypoint = kl_per_keypoint(log_p_s, log_p_t, self.tau)
+        return keypoint_mean(owner, per_keypoint, keypoint_weights)
 
     def extra_repr(self) -> str:
         return (f'sigma={self.sigma}, mode={self.mode!r}, tau={self.tau}, '

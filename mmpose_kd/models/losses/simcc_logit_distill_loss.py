@@ -12,7 +12,8 @@ from torch.nn import functional as F
 
 from mmpose_kd.registry import MODELS
 from .base_distill_loss import BaseDistillLoss
-from .utils import check_positive_number, resolve_keypoint_weights
+from mmpose_kd.utils.validation import check_positive_number
+from .utils import keypoint_mean, kl_per_keypoint
 
 
 @MODELS.register_module()
@@ -71,19 +72,12 @@ class SimCCLogitDistillLoss(BaseDistillLoss):
     def compute(self, student, teacher,
                 keypoint_weights: Optional[Tensor] = None) -> Tensor:
         self._check(student, teacher)
-        batch_size, num_keypoints = student[0].shape[:2]
-        per_keypoint = 0
-        for s_logits, t_logits in zip(student, teacher):
-            log_p_s = F.log_softmax(s_logits * self.beta, dim=-1)
-            log_p_t = F.log_softmax(t_logits * self.beta, dim=-1)
-            per_keypoint = per_keypoint + F.kl_div(
-                log_p_s, log_p_t, reduction='none', log_target=True).sum(-1)
-        if self.use_keypoint_weights:
-            weights = resolve_keypoint_weights(
-                type(self).__name__, keypoint_weights, batch_size,
-                num_keypoints, per_keypoint)
-            per_keypoint = per_keypoint * weights
-        return per_keypoint.sum() / (batch_size * num_keypoints)
+        per_keypoint = sum(
+            kl_per_keypoint(F.log_softmax(s_logits * self.beta, dim=-1),
+                            F.log_softmax(t_logits * self.beta, dim=-1))
+            for s_logits, t_logits in zip(student, teacher))
+        return keypoint_mean(type(self).__name__, per_keypoint,
+                             keypoint_weights, self.use_keypoint_weights)
 
     def extra_repr(self) -> str:
         return (f'beta={self.beta}, loss_weight={self.loss_weight}, '

@@ -16,12 +16,11 @@ from mmpose_kd.functional import (bone_vectors, bone_weights,
                                   normalized_to_heatmap_coords, soft_argmax_2d)
 from mmpose_kd.functional.skeleton import (BONE_WEIGHT_REDUCTIONS,
                                            as_link_tensor)
-from mmpose_kd.functional.soft_argmax import (DEFAULT_WINDOW,
-                                              SOFT_ARGMAX_MODES,
-                                              check_window)
+from mmpose_kd.functional.soft_argmax import DEFAULT_WINDOW
 from mmpose_kd.registry import MODELS
-from .base_distill_loss import BaseDistillLoss, check_non_negative_number
-from .utils import (check_4d_pair, check_choice, check_positive_number,
+from mmpose_kd.utils.validation import check_choice, check_non_negative_number
+from .base_distill_loss import HeatmapPairLoss
+from .utils import (check_soft_argmax_args,
                     resolve_keypoint_weights)
 
 
@@ -36,7 +35,7 @@ def _links_from_metainfo(owner: str, metainfo: dict) -> list:
 
 
 @MODELS.register_module()
-class SkeletonDistillLoss(BaseDistillLoss):
+class SkeletonDistillLoss(HeatmapPairLoss):
     """Weighted smooth-L1 between student and teacher bone vectors.
 
     Both heatmaps are decoded by :func:`~mmpose_kd.functional.soft_argmax_2d`
@@ -111,14 +110,9 @@ class SkeletonDistillLoss(BaseDistillLoss):
                              f'indices >= 0, got {links.tolist()}.')
         self.register_buffer('links', links, persistent=False)
 
-        self.soft_argmax_mode = check_choice(owner, 'soft_argmax_mode',
-                                             soft_argmax_mode,
-                                             SOFT_ARGMAX_MODES)
-        self.soft_argmax_beta = check_positive_number(owner,
-                                                      'soft_argmax_beta',
-                                                      soft_argmax_beta)
-        self.soft_argmax_window = check_window(owner, 'soft_argmax_window',
-                                               soft_argmax_window)
+        (self.soft_argmax_mode, self.soft_argmax_beta,
+         self.soft_argmax_window) = check_soft_argmax_args(
+             owner, soft_argmax_mode, soft_argmax_beta, soft_argmax_window)
         self.smooth_l1_beta = check_non_negative_number(
             owner, 'smooth_l1_beta', smooth_l1_beta)
         self.bone_weight_reduction = check_choice(owner,
@@ -131,7 +125,7 @@ class SkeletonDistillLoss(BaseDistillLoss):
         coords, _ = soft_argmax_2d(
             heatmaps,
             beta=self.soft_argmax_beta,
-            mode=self.soft_argmax_mode,
+            weighting=self.soft_argmax_mode,
             window=self.soft_argmax_window)
         return coords
 
@@ -140,13 +134,7 @@ class SkeletonDistillLoss(BaseDistillLoss):
                 teacher: Tensor,
                 keypoint_weights: Optional[Tensor] = None) -> Tensor:
         owner = type(self).__name__
-        check_4d_pair(owner, student, teacher, 'heatmaps')
         batch_size, num_keypoints, height, width = teacher.shape
-        if student.shape[1] != num_keypoints:
-            raise ValueError(
-                f'{owner}: keypoint counts differ, student shape '
-                f'{tuple(student.shape)} vs teacher shape '
-                f'{tuple(teacher.shape)}.')
         if int(self.links.max()) >= num_keypoints:
             raise ValueError(
                 f'{owner}: the skeleton references keypoint index '

@@ -1,35 +1,21 @@
-"""Argument and input checks shared by the distillation losses.
+"""Input checks and computations shared by the distillation losses.
 
 Every message starts with the owning class name so a misconfigured loss is easy
-to find in a config with several of them.
+to find in a config with several of them. Argument checks are in
+:mod:`mmpose_kd.utils.validation`.
 """
-from typing import Optional, Sequence
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
 from torch.nn import functional as F
 
+from mmpose_kd.functional.soft_argmax import SOFT_ARGMAX_MODES
+from mmpose_kd.utils.validation import (check_choice, check_positive_number,
+                                        check_window)
+
 #: ``align`` values accepted by losses that resize the student to the teacher.
 ALIGN_MODES = ('bilinear', 'nearest', None)
-
-
-def check_choice(owner: str, name: str, value, choices: Sequence):
-    """Return ``value`` if it is one of ``choices``, else raise ValueError."""
-    if value not in choices:
-        raise ValueError(f'{owner}: `{name}` must be one of {tuple(choices)}, '
-                         f'got {value!r}.')
-    return value
-
-
-def check_positive_number(owner: str, name: str, value) -> float:
-    """Return ``value`` as float if it is a finite number > 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f'{owner}: `{name}` must be a number, got '
-                        f'{value!r} ({type(value).__name__}).')
-    if not 0 < value < float('inf'):
-        raise ValueError(
-            f'{owner}: `{name}` must be a finite number > 0, got {value!r}.')
-    return float(value)
 
 
 def check_4d_pair(owner: str, student, teacher, what: str = 'inputs') -> None:
@@ -47,6 +33,45 @@ def check_4d_pair(owner: str, student, teacher, what: str = 'inputs') -> None:
         raise ValueError(
             f'{owner}: batch sizes differ, student shape '
             f'{tuple(student.shape)} vs teacher shape {tuple(teacher.shape)}.')
+
+
+def check_heatmap_pair(owner: str, student, teacher) -> None:
+    """Raise unless both are (B, K, H, W) heatmaps with the same B and K."""
+    check_4d_pair(owner, student, teacher, 'heatmaps')
+    if student.shape[1] != teacher.shape[1]:
+        raise ValueError(
+            f'{owner}: keypoint counts differ, student shape '
+            f'{tuple(student.shape)} vs teacher shape '
+            f'{tuple(teacher.shape)}.')
+
+
+def check_soft_argmax_args(owner: str, mode, beta,
+                           window) -> Tuple[str, float, Optional[int]]:
+    """``(soft_argmax_mode, soft_argmax_beta, soft_argmax_window)`` of a
+    loss that decodes heatmaps with :func:`soft_argmax_2d`, checked."""
+    return (check_choice(owner, 'soft_argmax_mode', mode, SOFT_ARGMAX_MODES),
+            check_positive_number(owner, 'soft_argmax_beta', beta),
+            check_window(owner, 'soft_argmax_window', window))
+
+
+def kl_per_keypoint(log_p_student: Tensor, log_p_teacher: Tensor,
+                    tau: float = 1.0) -> Tensor:
+    """``tau^2 KL(teacher || student)`` over the last axis: (B, K, N) log
+    probabilities in, (B, K) out (Hinton's temperature scaling)."""
+    return F.kl_div(log_p_student, log_p_teacher, reduction='none',
+                    log_target=True).sum(-1) * tau**2
+
+
+def keypoint_mean(owner: str, per_keypoint: Tensor,
+                  keypoint_weights: Optional[Tensor] = None,
+                  weighted: bool = True) -> Tensor:
+    """Mean over (B, K) of ``per_keypoint``, each term times its keypoint
+    weight when ``weighted`` (``None`` weights: all ones)."""
+    batch_size, num_keypoints = per_keypoint.shape[:2]
+    if weighted:
+        per_keypoint = per_keypoint * resolve_keypoint_weights(
+            owner, keypoint_weights, batch_size, num_keypoints, per_keypoint)
+    return per_keypoint.sum() / (batch_size * num_keypoints)
 
 
 def align_spatial(owner: str, student: Tensor, teacher: Tensor,

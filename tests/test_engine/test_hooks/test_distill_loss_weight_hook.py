@@ -6,7 +6,7 @@ from mmengine.config import Config
 from torch import nn
 
 import mmpose_kd  # noqa: F401
-from mmpose_kd.apis.epoch_budget import epoch_options
+from benchmark_harness.epoch_budget import epoch_options
 from mmpose_kd.engine.hooks import DistillLossWeightHook
 from tests.config_runs import CONFIGS_ROOT
 

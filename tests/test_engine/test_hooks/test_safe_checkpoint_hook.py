@@ -88,7 +88,7 @@ def test_mmengine_hook_loses_everything_in_the_same_crash(
 
 
 def test_default_runtime_uses_the_safe_hook():
-    from mmpose_kd.apis.quickstart import REPO_ROOT
+    from benchmark_harness.quickstart import REPO_ROOT
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', '_base_',
                                    'default_runtime.py'))
     assert cfg.default_hooks.checkpoint.type == 'mmpose_kd.SafeCheckpointHook'

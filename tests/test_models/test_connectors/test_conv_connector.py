@@ -64,3 +64,38 @@ def test_errors():
                        match=r'ConvBNConnector: expected a \(B, 4, H, W\) '
                        r'student feature, got shape \(1, 3, 2, 2\)'):
         ConvBNConnector(4, 8)(torch.rand(1, 3, 2, 2))
+
+
+def test_init_cfg_is_applied_by_init_weights():
+    """Connectors are MMEngine BaseModules: a config's init_cfg sets their
+    weights when the runner (or the owning loss) calls init_weights."""
+    from mmengine.model import BaseModule
+    conn = MODELS.build(dict(
+        type='mmpose_kd.ConvConnector', in_channels=3, out_channels=5,
+        init_cfg=dict(type='Constant', layer='Conv2d', val=0.25, bias=0.5)))
+    assert isinstance(conn, BaseModule)
+    conn.init_weights()
+    assert torch.all(conn.conv.conv.weight == 0.25)
+    assert torch.all(conn.conv.conv.bias == 0.5)
+    # inside a loss, the distiller's init_weights reaches it too
+    loss = MODELS.build(dict(
+        type='mmpose_kd.FeatureDistillLoss',
+        connector=dict(type='mmpose_kd.ConvBNConnector', in_channels=3,
+                       out_channels=5, init_cfg=dict(
+                           type='Constant', layer='Conv2d', val=-1.0))))
+    holder = BaseModule()
+    holder.loss = loss
+    holder.init_weights()
+    assert torch.all(loss.connector.conv.conv.weight == -1.0)
+    # and through a distiller's init_weights (what the runner calls)
+    from tests.test_models.test_distillers.test_pose_distiller import \
+        distiller_cfg
+    cfg = distiller_cfg()
+    cfg['distill_losses']['loss_feat']['connector']['init_cfg'] = dict(
+        type='Constant', layer='Conv2d', val=0.5)
+    distiller = MODELS.build(cfg)
+    distiller.init_weights()
+    connector = distiller.distill_losses.loss_feat.connector
+    assert torch.all(connector.conv.conv.weight == 0.5)
+    assert isinstance(MODELS.build(dict(type='mmpose_kd.IdentityConnector',
+                                        init_cfg=None)), BaseModule)

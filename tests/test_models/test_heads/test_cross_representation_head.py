@@ -9,9 +9,9 @@ from mmpose.datasets.transforms import GenerateTarget, PackPoseInputs
 from mmpose.registry import MODELS as MMPOSE_MODELS
 
 import mmpose_kd  # noqa: F401
-from mmpose_kd.models.heads import (CrossRepresentationHead,
-                                    to_plain_regression,
-                                    to_plain_regression_model)
+from mmpose_kd.deploy.ocd_to_regression import (to_plain_regression,
+                                                to_plain_regression_model)
+from mmpose_kd.models.heads import CrossRepresentationHead
 from mmpose_kd.registry import MODELS
 
 # ResNet (stride 32) + 3 deconvs and 6x4 features + 2 deconvs both give

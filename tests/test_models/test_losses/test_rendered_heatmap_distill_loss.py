@@ -160,7 +160,7 @@ def test_initial_gradient_points_towards_peak_from_every_border_start():
 
 
 def test_padding_argument_validated_and_zero_keeps_map_only_canvas():
-    with pytest.raises(ValueError, match='`padding` must be None or an int'):
+    with pytest.raises(ValueError, match='`padding` must be an int >= 0'):
         RenderedHeatmapDistillLoss(padding=-1)
     assert RenderedHeatmapDistillLoss(sigma=2.0).padding == 6
     assert RenderedHeatmapDistillLoss(sigma=1.5).padding == 5

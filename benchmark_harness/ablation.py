@@ -1,0 +1,136 @@
+"""Train a group of recipes over several seeds and tabulate their APs.
+
+Used to produce the ablation tables of the README and docs: every run is a
+``tools/train.py`` process (see :mod:`benchmark_harness.quickstart`), distiller
+recipes get the given teacher checkpoint, and the table reports the mean and
+spread of the final CocoMetric AP over the seeds, with the deployed
+parameter count.
+"""
+import argparse
+import json
+import os.path as osp
+import statistics
+from typing import Dict, List, Optional, Sequence
+
+from mmpose_kd.utils.markdown import markdown_table
+from .epoch_budget import epoch_options
+from . import REPO_ROOT
+from .quickstart import last_metrics, model_costs, train
+from .methods import GROUP_ORDER, GROUP_TEACHERS, group_methods
+from .train_costs import read_train_costs
+
+#: ``group -> [(label, config)]``, derived from :data:`.methods.METHODS`.
+GROUPS: Dict[str, List[tuple]] = {
+    group: [(m.label, m.config) for m in group_methods(group)]
+    for group in GROUP_ORDER
+}
+#: The teacher recipe whose checkpoint each group's distillers need.
+TEACHERS = GROUP_TEACHERS
+
+
+def teacher_ckpt_option(config: str, teacher_ckpt: str) -> Optional[str]:
+    """The ``--cfg-options`` item giving ``config``'s distiller its
+    teacher checkpoint (MMPose's DWPoseDistiller names it differently)."""
+    from mmengine.config import Config
+    model = Config.fromfile(config).model
+    if model.get('type') == 'DWPoseDistiller':
+        return f'model.teacher_pretrained={teacher_ckpt}'
+    if 'teacher' in model:
+        return f'model.teacher_ckpt={teacher_ckpt}'
+    return None
+
+
+def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
+              teacher_ckpt: str, work_root: str,
+              reuse: bool = False, flags: Sequence[str] = ()) -> List[dict]:
+    """Train every recipe of ``group`` per seed (``reuse``: keep a run
+    whose work dir already holds its final checkpoint) and tabulate."""
+    rows = []
+    for method in group_methods(group):
+        name, config = method.label, osp.join(REPO_ROOT, method.config)
+        aps, pcks, costs = [], [], []
+        for seed in seeds:
+            options = [f'randomness.seed={seed}']
+            if epochs is not None:
+                options += epoch_options(config, epochs)
+            teacher_option = teacher_ckpt_option(config, teacher_ckpt)
+            if teacher_option:
+                options.append(teacher_option)
+            stem = osp.splitext(osp.basename(config))[0]
+            work_dir = osp.join(work_root, group, f'{stem}_seed{seed}')
+            print(f'[{group}] {name}, seed {seed}', flush=True)
+            final = osp.join(work_dir, f'epoch_{epochs}.pth')
+            if reuse and epochs is not None and osp.isfile(final):
+                print(f'    reusing {final}', flush=True)
+            else:
+                train(config, work_dir, options, flags)
+            metrics = last_metrics(work_dir)
+            costs.append(read_train_costs(work_dir))
+            aps.append(metrics['coco/AP'])
+            pcks.append(metrics.get('PCK', float('nan')))
+            print(f'    coco/AP = {aps[-1]:.4f}, PCK@0.1 = {pcks[-1]:.4f}',
+                  flush=True)
+        rows.append(dict(
+            id=method.id, method=name, config=method.config,
+            **model_costs(config), aps=aps,
+            mean=statistics.mean(aps),
+            spread=(max(aps) - min(aps)) / 2, pcks=pcks,
+            pck_mean=statistics.mean(pcks),
+            pck_spread=(max(pcks) - min(pcks)) / 2, **run_costs(costs)))
+    return rows
+
+
+def run_costs(costs: Sequence[dict]) -> dict:
+    """Per-seed training costs of one recipe: the mean seconds per
+    iteration and the largest peak memory (CUDA allocated or process RSS)."""
+    result = {}
+    steps = [c['step_s'] for c in costs if 'step_s' in c]
+    if steps:
+        result['step_s'] = statistics.mean(steps)
+    for key in ('cuda_memory_mb', 'peak_rss_mb'):
+        values = [c[key] for c in costs if key in c]
+        if values:
+            result[key] = max(values)
+    return result
+
+
+def format_table(rows: Sequence[dict]) -> str:
+    return '\n'.join(markdown_table(
+        ('method', 'deployed params (M)', 'AP mean', '+/- (half range)',
+         'APs per seed', 'PCK@0.1 mean', '+/-'),
+        ((row['method'], f'{row["params"] / 1e6:.3f}', f'{row["mean"]:.4f}',
+          f'{row["spread"]:.4f}', ', '.join(f'{ap:.4f}' for ap in row['aps']),
+          f'{row.get("pck_mean", float("nan")):.4f}',
+          f'{row.get("pck_spread", float("nan")):.4f}') for row in rows)))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('group', choices=sorted(GROUPS))
+    parser.add_argument('--teacher-ckpt', required=True,
+                        help='checkpoint of the quick-start heatmap teacher')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
+    parser.add_argument('--epochs', type=int, default=None)
+    parser.add_argument('--work-dir', default=osp.join(
+        REPO_ROOT, 'work_dirs', 'ablation'))
+    parser.add_argument('--reuse', action='store_true',
+                        help='keep runs that already reached --epochs')
+    args = parser.parse_args(argv)
+    if not osp.isfile(args.teacher_ckpt):
+        parser.error(f'--teacher-ckpt {args.teacher_ckpt!r} does not exist')
+    rows = run_group(args.group, args.seeds, args.epochs,
+                     osp.abspath(args.teacher_ckpt),
+                     osp.abspath(args.work_dir), args.reuse)
+    print(save_results(rows, args.work_dir, args.group))
+
+
+def save_results(rows: Sequence[dict], work_dir: str, group: str) -> str:
+    """Write ``<group>_results.json`` / ``.md`` into ``work_dir``; return
+    the Markdown table."""
+    table = format_table(rows)
+    out = osp.join(work_dir, f'{group}_results')
+    with open(out + '.json', 'w') as f:
+        json.dump(list(rows), f, indent=2)
+    with open(out + '.md', 'w') as f:
+        f.write(table + '\n')
+    return table

@@ -1,0 +1,124 @@
+"""Every method the harness trains, defined once, with a stable id.
+
+A method's ``id`` (``'<group>.<name>'``) is what the report, its target
+checks and the results files key on; ``label`` is for display only, so
+renaming a label never drops a check. The groups, their order and their
+teachers are listed here and nowhere else.
+"""
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+
+@dataclass(frozen=True)
+class Method:
+    """One trained recipe of the benchmark.
+
+    Attributes:
+        id (str): Stable identifier, ``'<group>.<name>'``.
+        label (str): Display name in tables and plots.
+        config (str): The recipe, relative to the checkout.
+        group (str): The ablation group it is trained and reported in.
+    """
+    id: str
+    label: str
+    config: str
+    group: str
+
+    @property
+    def teacher(self) -> Optional[str]:
+        """The teacher recipe whose checkpoint the group's distillers get."""
+        return GROUP_TEACHERS[self.group]
+
+
+#: Groups in training and report order.
+GROUP_ORDER = ('ikd', 'ikd-bf16-teacher', 'crd', 'dwpose-pair')
+#: The teacher recipe of each group.
+GROUP_TEACHERS: Dict[str, str] = {
+    'ikd':
+        'configs/quickstart/td-hm_res18-w32_synthetic-128x96.py',
+    'ikd-bf16-teacher':
+        'configs/quickstart/td-hm_res18-w32_synthetic-128x96.py',
+    'crd':
+        'configs/quickstart/td-hm_res18-w32_synthetic-128x96.py',
+    'dwpose-pair':
+        'configs/benchmark/td-simcc_res18-w32_synthetic-128x96.py',
+}
+#: Groups whose baseline (student alone) is another group's first method.
+BASELINE_GROUP = {'ikd-bf16-teacher': 'ikd'}
+#: Groups distilled from the SimCC pair's teacher, not the quick-start one.
+PAIR_GROUPS = ('dwpose-pair', )
+
+METHODS: List[Method] = [
+    Method('ikd.student-alone', 'student alone',
+           'configs/ikd/td-hm_res18-w18_synthetic-128x96.py',
+           'ikd'),
+    Method('ikd.logit', '+ logit',
+           'configs/ikd/ikd-logit_hm-res18-w32_hm-res18-w18_'
+           'synthetic-128x96.py',
+           'ikd'),
+    Method('ikd.feature', '+ feature',
+           'configs/ikd/ikd-feature_hm-res18-w32_hm-res18-w18_'
+           'synthetic-128x96.py',
+           'ikd'),
+    Method('ikd.keypoint-relation', '+ structure (keypoint relation)',
+           'configs/ikd/ikd-keypoint-relation_hm-res18-w32_hm-res18-w18_'
+           'synthetic-128x96.py',
+           'ikd'),
+    Method('ikd.integral', 'integral (all three)',
+           'configs/ikd/ikd-integral_hm-res18-w32_hm-res18-w18_'
+           'synthetic-128x96.py',
+           'ikd'),
+    Method('ikd.integral-bf16-teacher', 'integral, bf16 teacher',
+           'configs/ikd/ikd-integral-bf16-teacher_hm-res18-w32_'
+           'hm-res18-w18_synthetic-128x96.py',
+           'ikd-bf16-teacher'),
+    Method('dwpose-pair.student-alone', 'SimCC student alone',
+           'configs/benchmark/td-simcc_res18-w16_synthetic-128x96.py',
+           'dwpose-pair'),
+    Method('dwpose-pair.dwpose-distiller', 'DWPoseDistiller (MMPose)',
+           'configs/benchmark/dwpose_simcc-res18-w32_simcc-res18-w16_'
+           'synthetic-128x96.py',
+           'dwpose-pair'),
+    Method('dwpose-pair.mmpose-kd', 'mmpose_kd, DWPose losses',
+           'configs/benchmark/kd-dwpose-losses_simcc-res18-w32_'
+           'simcc-res18-w16_synthetic-128x96.py',
+           'dwpose-pair'),
+    Method('crd.student-alone', 'regression student alone',
+           'configs/quickstart/td-reg_res18-w16_synthetic-128x96.py',
+           'crd'),
+    Method('crd.ocd', 'OCD (online)',
+           'configs/crd/ocd_reg-res18-w16_synthetic-128x96.py',
+           'crd'),
+    Method('crd.tcd', 'TCD (teacher-aided)',
+           'configs/quickstart/tcd_hm-res18-w32_reg-res18-w16_'
+           'synthetic-128x96.py',
+           'crd'),
+    # the downsized head against the full head it is cut from
+    Method('crd.full-integral-alone', 'full integral head alone',
+           'configs/crd/td-ipr_res18-w16_synthetic-128x96.py',
+           'crd'),
+    Method('crd.downsized-alone', 'downsized head alone',
+           'configs/crd/td-reg_res18-w16-downsized_synthetic-128x96.py',
+           'crd'),
+    Method('crd.downsized-tcd', 'downsized head + TCD',
+           'configs/crd/tcd_hm-res18-w32_reg-res18-w16-downsized_'
+           'synthetic-128x96.py',
+           'crd'),
+]
+BY_ID: Dict[str, Method] = {m.id: m for m in METHODS}
+
+
+def group_methods(group: str) -> List[Method]:
+    """The methods of ``group``, the student alone (if any) first."""
+    found = [m for m in METHODS if m.group == group]
+    if not found:
+        raise KeyError(f'unknown benchmark group {group!r}; groups: '
+                       f'{", ".join(GROUP_ORDER)}')
+    return found
+
+
+def method_id(group: str, label: str) -> Optional[str]:
+    """The id of the method shown as ``label`` in ``group`` (results files
+    written before ids existed hold labels only), or None."""
+    return next((m.id for m in METHODS
+                 if m.group == group and m.label == label), None)

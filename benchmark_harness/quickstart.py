@@ -1,0 +1,274 @@
+"""The main job: teacher, student alone and distilled student, side by side.
+
+The default teacher ships with the checkout (``checkpoints/``, checked by
+hash; ``--train-teacher`` rebuilds it). The students are trained here, each by
+``tools/train.py`` in its own process, exactly as a user would run them, on
+the generated default data, once per paired seed (the distilled and the
+alone run of a seed start from the same student weights). The CocoMetric and
+PCK figures of each final validation are read from the run's scalar log and
+printed as a table, with the per-seed gain of distillation.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional, Sequence
+
+from . import REPO_ROOT
+from .train_costs import run_measured
+
+QUICKSTART = 'configs/quickstart'
+TEACHER = 'td-hm_res18-w32_synthetic-128x96.py'
+STUDENT = 'td-reg_res18-w16_synthetic-128x96.py'
+DISTILLED = 'tcd-feat_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
+METHOD = 'TCD + feature KD'
+METRICS = ('coco/AP', 'coco/AP .5', 'coco/AR', 'PCK')
+STUDENT_EPOCHS = 3
+
+
+def last_metrics(work_dir: str) -> Dict[str, float]:
+    """The last validation metrics a run logged in its ``scalars.json``."""
+    from mmpose_kd.utils.scalar_logs import read_records, scalars_files
+    files = scalars_files(work_dir)
+    if not files:
+        raise FileNotFoundError(f'no scalars.json under {work_dir!r}: did '
+                                'the training run validate?')
+    metrics = {}
+    for record in read_records(files[-1]):
+        if 'coco/AP' in record:
+            metrics = {k: record[k] for k in METRICS if k in record}
+    if not metrics:
+        raise ValueError(f'{files[-1]!r} holds no coco/AP record.')
+    return metrics
+
+
+def last_checkpoint(work_dir: str) -> str:
+    """Path written by MMEngine's CheckpointHook in ``last_checkpoint``."""
+    marker = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(marker):
+        raise FileNotFoundError(f'{marker!r} not found: the run saved no '
+                                'checkpoint.')
+    with open(marker) as f:
+        return f.read().strip()
+
+
+def model_costs(config: str) -> Dict[str, int]:
+    """Sizes of ``config``'s models: ``params`` and ``flops`` (multiply-adds
+    at the configured input size) of the deployed student (an OCD head
+    reduced to its regression branch), and ``train_params``, everything
+    the optimizer trains (student, connectors, training-only branches)."""
+    import mmpose_kd  # noqa: F401
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose_kd.registry import MODELS
+    from mmpose_kd.analysis.complexity import (count_flops, exported_student,
+                                               input_shape)
+    init_default_scope('mmpose')
+    cfg = Config.fromfile(config)
+    for key in ('teacher_ckpt', 'teacher_pretrained'):
+        if key in cfg.model:
+            cfg.model[key] = None
+    model = MODELS.build(cfg.model)
+    student = getattr(model, 'student', model)
+    from mmpose_kd.models.heads import CrossRepresentationHead
+    if isinstance(getattr(student, 'head', None), CrossRepresentationHead):
+        student = exported_student(cfg, model)  # OCD: regression branch
+    return dict(
+        params=sum(p.numel() for p in student.parameters()),
+        train_params=sum(p.numel() for p in model.parameters()
+                         if p.requires_grad),
+        flops=count_flops(student.eval(), input_shape(cfg, student)))
+
+
+def count_params(config: str, teacher_ckpt: Optional[str] = None) -> int:
+    """Parameters of the deployed model of ``config`` (the student)."""
+    return model_costs(config)['params']
+
+
+def train(config: str, work_dir: str, options: List[str],
+          flags: Sequence[str] = ()) -> float:
+    """Run ``tools/train.py`` on ``config`` (plus ``flags``, e.g.
+    ``--amp``); return its wall time. Its peak memory is recorded in the
+    work dir (:mod:`.train_costs`)."""
+    command = [
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'train.py'), config, '--work-dir',
+        work_dir, *flags
+    ]
+    if options:
+        command += ['--cfg-options'] + options
+    log_path = osp.join(work_dir, 'train_stdout.log')
+    os.makedirs(work_dir, exist_ok=True)
+    start = time.time()
+    print(f'  $ {" ".join(command)}\n    (log: {log_path})', flush=True)
+    with open(log_path, 'w') as log:
+        returncode = run_measured(command, work_dir, log, cwd=REPO_ROOT)
+    if returncode != 0:
+        with open(log_path) as f:
+            tail = ''.join(f.readlines()[-30:])
+        raise RuntimeError(f'training {config} failed (exit '
+                           f'{returncode}); last log lines:\n{tail}')
+    return time.time() - start
+
+
+def evaluate(config: str, checkpoint: str, work_dir: str) -> Dict[str, float]:
+    """Run ``tools/test.py`` on ``checkpoint``; return the metrics it prints."""
+    command = [sys.executable, osp.join(REPO_ROOT, 'tools', 'test.py'),
+               config, checkpoint, '--work-dir', work_dir]
+    os.makedirs(work_dir, exist_ok=True)
+    log_path = osp.join(work_dir, 'test_stdout.log')
+    print(f'  $ {" ".join(command)}\n    (log: {log_path})', flush=True)
+    with open(log_path, 'w') as log:
+        returncode = subprocess.call(command, stdout=log,
+                                     stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+    with open(log_path) as f:
+        lines = f.read().splitlines()
+    if returncode != 0 or '{' not in lines:
+        raise RuntimeError(f'evaluating {checkpoint} failed (exit '
+                           f'{returncode}); last log lines:\n' +
+                           '\n'.join(lines[-30:]))
+    start = len(lines) - 1 - lines[::-1].index('{')
+    end = lines.index('}', start)
+    metrics = json.loads('\n'.join(lines[start:end + 1]))
+    return {k: metrics[k] for k in METRICS if k in metrics}
+
+
+def train_teacher(work_root: str, out: Optional[str] = None) -> Dict:
+    """Train the default teacher from scratch and pack it as the shipped
+    float16 checkpoint (``--train-teacher``; ``out`` defaults to the shipped
+    path); return its manifest."""
+    from .shipped_teacher import SHIPPED_TEACHER, pack_teacher
+    config = osp.join(REPO_ROOT, QUICKSTART, TEACHER)
+    work_dir = osp.join(work_root, 'teacher')
+    print('training the default teacher (24 epochs; about 30 min on 2 CPU '
+          'cores)', flush=True)
+    seconds = train(config, work_dir, [])
+    metrics = last_metrics(work_dir)
+    return pack_teacher(
+        last_checkpoint(work_dir), out or osp.join(REPO_ROOT, SHIPPED_TEACHER),
+        osp.relpath(config, REPO_ROOT),
+        info=dict(trained=dict(wall_minutes=round(seconds / 60, 1)),
+                  val=metrics))
+
+
+def run(work_root: str, epochs: Optional[int],
+        seeds: Sequence[int]) -> List[dict]:
+    """Evaluate the shipped teacher, then train the student alone and the
+    distilled student once per seed; return one row per model and seed."""
+    from .epoch_budget import epoch_options
+    from .shipped_teacher import SHIPPED_TEACHER, verified_teacher
+    teacher_ckpt = verified_teacher(osp.join(REPO_ROOT, SHIPPED_TEACHER))
+    teacher_config = osp.join(REPO_ROOT, QUICKSTART, TEACHER)
+    print('[1] evaluating the shipped teacher', flush=True)
+    metrics = evaluate(teacher_config, teacher_ckpt,
+                       osp.join(work_root, 'teacher'))
+    rows = [dict(model='teacher (heatmap)', seed=None,
+                 config=osp.relpath(teacher_config, REPO_ROOT),
+                 params=count_params(teacher_config), seconds=0.0,
+                 **metrics)]
+    _print_metrics(metrics, 0.0)
+    steps = [('student alone (regression)', STUDENT, 'student', []),
+             (f'student + {METHOD}', DISTILLED, 'distilled',
+              [f'model.teacher_ckpt={teacher_ckpt}'])]
+    index = 1
+    for seed in seeds:
+        for name, config, folder, extra in steps:
+            index += 1
+            config = osp.join(REPO_ROOT, QUICKSTART, config)
+            work_dir = osp.join(work_root, f'{folder}_seed{seed}')
+            options = [f'randomness.seed={seed}'] + extra
+            if epochs is not None:
+                options += epoch_options(config, epochs)
+            print(f'[{index}] training {name}, seed {seed}', flush=True)
+            seconds = train(config, work_dir, options)
+            metrics = last_metrics(work_dir)
+            rows.append(dict(model=name, seed=seed,
+                             config=osp.relpath(config, REPO_ROOT),
+                             params=count_params(config), seconds=seconds,
+                             **metrics))
+            _print_metrics(metrics, seconds)
+    return rows
+
+
+def _print_metrics(metrics: Dict[str, float], seconds: float) -> None:
+    print(f'    coco/AP = {metrics["coco/AP"]:.4f}, PCK@0.1 = '
+          f'{metrics.get("PCK", float("nan")):.4f} ({seconds:.0f} s)',
+          flush=True)
+
+
+def paired_gains(rows: Sequence[dict]) -> Dict[str, List[float]]:
+    """Per seed, distilled minus alone, for every metric (seed order)."""
+    by_seed = {}
+    for row in rows:
+        if row['seed'] is not None:
+            kind = 'distilled' if row['config'].endswith(DISTILLED) \
+                else 'alone'
+            by_seed.setdefault(row['seed'], {})[kind] = row
+    gains = {metric: [] for metric in METRICS}
+    for seed in sorted(by_seed):
+        pair = by_seed[seed]
+        for metric in METRICS:
+            gains[metric].append(pair['distilled'][metric] -
+                                 pair['alone'][metric])
+    return gains
+
+
+def format_table(rows: Sequence[dict]) -> str:
+    lines = ['| model | seed | params (M) | coco/AP | AP .5 | AR | PCK@0.1 '
+             '| train time (s) |', '|---|---|---|---|---|---|---|---|']
+    for row in rows:
+        seed = '-' if row.get('seed') is None else row['seed']
+        lines.append(
+            f'| {row["model"]} | {seed} | {row["params"] / 1e6:.2f} | '
+            f'{row["coco/AP"]:.4f} | {row.get("coco/AP .5", float("nan")):.4f}'
+            f' | {row.get("coco/AR", float("nan")):.4f} | '
+            f'{row.get("PCK", float("nan")):.4f} | {row["seconds"]:.0f} |')
+    return '\n'.join(lines)
+
+
+def format_gains(rows: Sequence[dict]) -> str:
+    """One line per metric: the paired gain on each seed, and whether the
+    distilled student beat the student alone on every seed."""
+    lines = []
+    for metric, gains in paired_gains(rows).items():
+        if not gains:
+            continue
+        every = 'yes' if all(g > 0 for g in gains) else 'NO'
+        lines.append(f'{metric}: gain per seed '
+                     f'{", ".join(f"{g:+.4f}" for g in gains)}; '
+                     f'distilled better on every seed: {every}')
+    return '\n'.join(lines)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--work-dir', default=osp.join(REPO_ROOT, 'work_dirs',
+                                                       'quickstart'))
+    parser.add_argument('--epochs', type=int, default=STUDENT_EPOCHS,
+                        help='epochs of every student run (default '
+                        f'{STUDENT_EPOCHS}; the schedule is stretched)')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1],
+                        help='paired seeds: each trains the student alone '
+                        'and distilled from the same initial weights')
+    parser.add_argument('--train-teacher', action='store_true',
+                        help='train the default teacher from scratch and '
+                        'overwrite the shipped checkpoint, then stop')
+    args = parser.parse_args(argv)
+    work_root = osp.abspath(args.work_dir)
+    if args.train_teacher:
+        manifest = train_teacher(work_root)
+        print(json.dumps(manifest, indent=2))
+        return
+    rows = run(work_root, args.epochs, args.seeds)
+    table, gains = format_table(rows), format_gains(rows)
+    with open(osp.join(work_root, 'results.json'), 'w') as f:
+        json.dump(rows, f, indent=2)
+    with open(osp.join(work_root, 'results.md'), 'w') as f:
+        f.write(table + '\n\n' + gains + '\n')
+    print('\nResults on the generated default data (val split):\n')
+    print(table)
+    print('\nDistilled minus alone, paired seeds:\n')
+    print(gains)

@@ -1,0 +1,99 @@
+"""The one-command benchmark driver: what it trains, in which order, with
+which teacher checkpoints and epochs, and the report it assembles. Training
+itself is replaced by a stand-in that writes what tools/train.py would (a
+checkpoint and a final validation record), so the plumbing is tested in
+seconds; real trainings are covered by the config and tool tests."""
+import json
+import os
+import os.path as osp
+
+import pytest
+
+from benchmark_harness import ablation, benchmark
+
+
+def fake_train(calls):
+    def train(config, work_dir, options, flags=()):
+        calls.append((osp.basename(config), work_dir, list(options)))
+        assert list(flags) == []  # --amp only with --device cuda
+        epochs = int(next(o.split('=')[1] for o in options
+                          if o.startswith('train_cfg.max_epochs=')))
+        seed = int(next(o.split('=')[1] for o in options
+                        if o.startswith('randomness.seed=')))
+        os.makedirs(osp.join(work_dir, 'run', 'vis_data'), exist_ok=True)
+        ap = 0.1 + 0.01 * seed + (0.05 if 'ikd-' in config else 0.0)
+        with open(osp.join(work_dir, 'run', 'vis_data', 'scalars.json'),
+                  'w') as f:
+            f.write(json.dumps({'loss': 1.0, 'time': 0.1, 'step': 1}) +
+                    '\n')
+            f.write(json.dumps({'coco/AP': ap, 'PCK': 2 * ap,
+                                'step': epochs}) + '\n')
+        checkpoint = osp.join(work_dir, f'epoch_{epochs}.pth')
+        open(checkpoint, 'w').close()
+        with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
+            f.write(checkpoint)
+        return 1.0
+    return train
+
+
+def test_driver_trains_teachers_first_then_groups_and_reports(
+        tmp_path, monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(benchmark, 'train', fake_train(calls))
+    monkeypatch.setattr(ablation, 'train', fake_train(calls))
+    monkeypatch.setattr(ablation, 'model_costs', lambda config: dict(
+        params=1_000_000, train_params=1_200_000, flops=10_000_000))
+    out_dir = str(tmp_path / 'out')
+    result = benchmark.main([
+        '--scale', '0.25', '--groups', 'ikd', 'dwpose-pair', '--skip-steps',
+        '--work-dir', str(tmp_path / 'work'), '--out-dir', out_dir])
+
+    teachers = [c for c in calls
+                if osp.basename(osp.dirname(c[1])) == 'teachers']
+    assert sorted(t[0] for t in teachers) == [
+        'td-hm_res18-w32_synthetic-128x96.py',
+        'td-simcc_res18-w32_synthetic-128x96.py']
+    assert calls[:2] == teachers  # teachers before any student
+    assert all('train_cfg.max_epochs=4' in t[2] for t in teachers)
+    students = calls[2:]
+    assert len(students) == 2 * (len(ablation.GROUPS['ikd']) +
+                                 len(ablation.GROUPS['dwpose-pair']))
+    assert all('train_cfg.max_epochs=2' in c[2] for c in students)
+    # the cosine of every recipe is stretched to the shorter run
+    assert all('param_scheduler.1.T_max=4' in t[2] for t in teachers)
+    assert all('param_scheduler.1.T_max=2' in c[2] for c in students)
+    # each distiller gets its own group's teacher, under its own key
+    dwpose = [c for c in students if c[0].startswith('dwpose_')]
+    assert dwpose and all(
+        any(o.startswith('model.teacher_pretrained=') and 'td-simcc' in o
+            for o in c[2]) for c in dwpose)
+    integral = [c for c in students if c[0].startswith('ikd-integral_')]
+    assert integral and all(
+        any(o.startswith('model.teacher_ckpt=') and 'td-hm_res18-w32' in o
+            for o in c[2]) for c in integral)
+
+    rows = {(r['group'], r['method']): r for r in result['accuracy']}
+    assert rows[('ikd', 'integral (all three)')]['ap'] == \
+        pytest.approx(0.155)
+    assert rows[('ikd', 'integral (all three)')]['train_params'] == 1_200_000
+    for name in ('results.json', 'results.md', 'ap_vs_params.png'):
+        assert osp.isfile(osp.join(out_dir, name))
+    # training curves of the distilled students, first seed only
+    curves = sorted(n for n in os.listdir(out_dir) if n.startswith('curves_'))
+    assert curves == [
+        'curves_dwpose_simcc-res18-w32_simcc-res18-w16_synthetic-128x96_seed0'
+        '.png',
+        'curves_ikd-integral_hm-res18-w32_hm-res18-w18_synthetic-128x96_seed0'
+        '.png',
+        'curves_kd-dwpose-losses_simcc-res18-w32_simcc-res18-w16_synthetic-'
+        '128x96_seed0.png']
+    assert '[' in capsys.readouterr().out  # progress lines
+
+    # --reuse trains nothing that already reached its epochs
+    calls.clear()
+    benchmark.main([
+        '--scale', '0.25', '--groups', 'ikd', '--skip-steps', '--reuse',
+        '--work-dir', str(tmp_path / 'work'), '--out-dir', out_dir])
+    assert calls == []
+    with pytest.raises(SystemExit):  # AMP needs CUDA
+        benchmark.main(['--amp', '--skip-steps'])
