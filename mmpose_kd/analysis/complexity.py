@@ -22,7 +22,6 @@ path (``extract_feat`` + ``head.forward``, no test-time flip or decoding):
 For a distiller (a model with ``student`` and ``teacher``) the table has a
 ``student/teacher`` row with the ratios.
 """
-import argparse
 import contextlib
 import copy
 import logging
@@ -32,7 +31,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.analysis import FlopAnalyzer
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from torch import nn
@@ -252,50 +251,3 @@ def format_table(rows: List[dict], shape: Sequence[int]) -> str:
             ]
         lines.append(f"| {row['name']} | " + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
-
-
-def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Params, FLOPs and CPU latency of the teacher and '
-        'student of a config (or of a plain MMPose model).')
-    parser.add_argument('config', help='config file path')
-    parser.add_argument(
-        '--shape',
-        type=int,
-        nargs=2,
-        metavar=('H', 'W'),
-        help='input height and width; default: the codec input size')
-    parser.add_argument(
-        '--runs',
-        type=int,
-        default=20,
-        help='timed forwards for the median latency; 0 skips timing')
-    parser.add_argument(
-        '--warmup', type=int, default=3, help='untimed forwards before timing')
-    parser.add_argument(
-        '--threads', type=int, help='torch CPU threads (default: torch\'s)')
-    parser.add_argument(
-        '--load',
-        action='store_true',
-        help='load the distiller\'s teacher_ckpt (default: build only)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config keys, e.g. model.student.head.in_channels=64')
-    return parser.parse_args(argv)
-
-
-def main(argv: Optional[Sequence[str]] = None) -> List[dict]:
-    args = parse_args(argv)
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    model = build_model(cfg, load=args.load)
-    shape = (3, *args.shape) if args.shape else input_shape(cfg, model)
-    rows = complexity_rows(model, shape, runs=args.runs, warmup=args.warmup,
-                           exported=exported_student(cfg, model))
-    print(format_table(rows, shape))
-    return rows

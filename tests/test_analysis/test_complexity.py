@@ -12,7 +12,8 @@ import mmpose_kd  # noqa: F401
 from mmpose.registry import MODELS
 from mmpose_kd.analysis.complexity import (EXPORTED_ROW, RATIO_ROW,
                                            count_flops, flop_counts,
-                                           input_shape, main)
+                                           input_shape)
+from mmpose_kd.cli.complexity import main
 from tests.config_runs import CONFIGS_ROOT, REPO_ROOT
 
 IKD = osp.join(CONFIGS_ROOT, 'ikd',

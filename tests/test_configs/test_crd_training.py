@@ -16,7 +16,7 @@ from mmengine.registry import init_default_scope
 
 import mmpose_kd  # noqa: F401
 from mmpose_kd.analysis.complexity import EXPORTED_ROW
-from mmpose_kd.analysis.complexity import main as complexity
+from mmpose_kd.cli.complexity import main as complexity
 from mmpose_kd.deploy.export_student import (has_cross_representation_head,
                                            plain_student)
 from mmpose_kd.registry import MODELS

@@ -14,7 +14,7 @@ _ROOT = osp.abspath(__file__).rsplit(osp.sep + 'tools' + osp.sep, 1)[0]
 sys.path[:0] = [_ROOT] if osp.isdir(osp.join(_ROOT, 'mmpose_kd')) else []
 
 # Importing mmpose_kd first applies its shims and registers its modules.
-from mmpose_kd.analysis.complexity import main  # noqa: E402
+from mmpose_kd.cli.complexity import main  # noqa: E402
 
 if __name__ == '__main__':
     main()
