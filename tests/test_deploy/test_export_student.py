@@ -79,6 +79,19 @@ def keypoints_in_process(model, cfg, dataset_meta, image):
     return inference_topdown(model, image)[0].pred_instances.keypoints
 
 
+
+def plain_matches_training(runner, student_cfg, ckpt, coco_tiny_dir):
+    """Load the export in plain MMPose (another process) and check its
+    keypoints on a coco_tiny image equal the trained model's in-process
+    ones; return what the plain process reported."""
+    image = osp.join(coco_tiny_dir, IMAGE)
+    plain = load_in_plain_mmpose(student_cfg, ckpt, image)
+    expected = keypoints_in_process(runner.model, runner.cfg,
+                                    runner.train_dataloader.dataset.metainfo,
+                                    image)
+    np.testing.assert_allclose(plain['keypoints'], expected, atol=1e-4)
+    return plain
+
 def trained(config, data_dir, work_dir, **model_overrides):
     cfg = coco_tiny_config(config, data_dir, work_dir)
     cfg.model.update(model_overrides)
@@ -108,14 +121,8 @@ def test_exported_ocd_student_is_the_plain_regression_model(
     ckpt = str(tmp_path / 'student.pth')
     student_cfg = str(tmp_path / 'student_config.py')
     assert ckpt in result.stdout and student_cfg in result.stdout
-    image = osp.join(coco_tiny_dir, IMAGE)
-    plain = load_in_plain_mmpose(student_cfg, ckpt, image)
-
+    plain = plain_matches_training(runner, student_cfg, ckpt, coco_tiny_dir)
     model = runner.model
-    expected = keypoints_in_process(model, runner.cfg,
-                                    runner.train_dataloader.dataset.metainfo,
-                                    image)
-    np.testing.assert_allclose(plain['keypoints'], expected, atol=1e-4)
     # No heatmap branch; exactly as many parameters as plain DeepPose.
     assert not any('heatmap' in k for k in plain['keys'])
     init_default_scope('mmpose')
@@ -251,13 +258,8 @@ def test_downsized_ocd_student_exports_to_plain_mmpose(coco_tiny_dir,
     assert 'custom_imports' not in exported
     assert exported.model.head.type == 'IntegralRegressionHead'
     assert exported.model.head.deconv_out_channels == (16, )
-    image = osp.join(coco_tiny_dir, IMAGE)
-    plain = load_in_plain_mmpose(student_cfg, ckpt, image)
+    plain = plain_matches_training(runner, student_cfg, ckpt, coco_tiny_dir)
     model = runner.model
-    expected = keypoints_in_process(model, runner.cfg,
-                                    runner.train_dataloader.dataset.metainfo,
-                                    image)
-    np.testing.assert_allclose(plain['keypoints'], expected, atol=1e-4)
     assert not any('heatmap.' in k for k in plain['keys'])
     assert plain['num_params'] == sum(
         p.numel() for p in model.parameters()) - sum(
