@@ -61,6 +61,7 @@ def run_test_tool(args, cwd, **env):
 
 @pytest.mark.parametrize('family', sorted(HEAD_FAMILIES))
 def test_show_dir_writes_a_picture_per_test_sample(family, checkpoints,
+                                                   coco_tiny_dir,
                                                    coco_tiny_cfg_options,
                                                    tmp_path):
     work_dir = tmp_path / 'work'
@@ -76,6 +77,8 @@ def test_show_dir_writes_a_picture_per_test_sample(family, checkpoints,
     assert f'prediction pictures: {show_dir}' in output
     cfg = Config.fromfile(config_path(family))
     cfg.test_dataloader.dataset.pipeline = []
+    # the same images the tool read: the real set or the plain-clone stand-in
+    cfg.test_dataloader.dataset.data_root = coco_tiny_dir
     dataset = DATASETS.build(cfg.test_dataloader.dataset)
     pictures = sorted(glob.glob(osp.join(show_dir, '*.jpg')))
     assert len(pictures) == len(dataset)  # one per top-down test sample
