@@ -1,6 +1,5 @@
 """A distillation run and its student-alone run start from one student."""
 import copy
-import hashlib
 
 import pytest
 import torch
@@ -11,6 +10,7 @@ from mmengine.runner import set_random_seed
 import mmpose_kd  # noqa: F401
 from mmpose.registry import MODELS
 from tests.config_runs import CONFIGS_ROOT
+from tests.test_reliability.run_probes import state_digest
 
 PAIRS = [
     ('quickstart/td-reg_res18-w16_synthetic-128x96.py',
@@ -31,12 +31,7 @@ def _initial_student_hash(config: str, seed: int) -> str:
     set_random_seed(seed)
     model = MODELS.build(model_cfg)
     model.init_weights()
-    student = getattr(model, 'student', model)
-    digest = hashlib.sha256()
-    for key, value in sorted(student.state_dict().items()):
-        digest.update(key.encode())
-        digest.update(value.detach().cpu().numpy().tobytes())
-    return digest.hexdigest()
+    return state_digest(getattr(model, 'student', model).state_dict())
 
 
 @pytest.mark.parametrize('alone, distilled', PAIRS)
