@@ -17,6 +17,7 @@ import sys
 import time
 from typing import Dict, List, Optional, Sequence
 
+from mmpose_kd.utils.markdown import markdown_table
 from . import REPO_ROOT
 from .train_costs import run_measured
 
@@ -143,8 +144,8 @@ def train_teacher(work_root: str, out: Optional[str] = None) -> Dict:
     from .shipped_teacher import SHIPPED_TEACHER, pack_teacher
     config = osp.join(REPO_ROOT, QUICKSTART, TEACHER)
     work_dir = osp.join(work_root, 'teacher')
-    print('training the default teacher (24 epochs; about 30 min on 2 CPU '
-          'cores)', flush=True)
+    print(f'training the default teacher from scratch ({TEACHER}, its full '
+          'schedule; about 30 min on 2 CPU cores)', flush=True)
     seconds = train(config, work_dir, [])
     metrics = last_metrics(work_dir)
     return pack_teacher(
@@ -178,6 +179,7 @@ def run(work_root: str, epochs: Optional[int],
     steps = [('student alone (regression)', STUDENT, 'student', []),
              (f'student + {METHOD}', DISTILLED, 'distilled',
               [f'model.teacher_ckpt={teacher_ckpt}'])]
+    params = {}  # deployed params per config: each model is built once
     index = 1
     for seed in seeds:
         for name, config, folder, extra in steps:
@@ -190,9 +192,11 @@ def run(work_root: str, epochs: Optional[int],
             print(f'[{index}] training {name}, seed {seed}', flush=True)
             seconds = train(config, work_dir, options)
             metrics = last_metrics(work_dir)
+            if config not in params:
+                params[config] = count_params(config)
             rows.append(dict(model=name, seed=seed,
                              config=osp.relpath(config, REPO_ROOT),
-                             params=count_params(config), seconds=seconds,
+                             params=params[config], seconds=seconds,
                              **metrics))
             _print_metrics(metrics, seconds)
     return rows
@@ -222,16 +226,15 @@ def paired_gains(rows: Sequence[dict]) -> Dict[str, List[float]]:
 
 
 def format_table(rows: Sequence[dict]) -> str:
-    lines = ['| model | seed | params (M) | coco/AP | AP .5 | AR | PCK@0.1 '
-             '| time (s) |', '|---|---|---|---|---|---|---|---|']
-    for row in rows:
-        seed = '-' if row.get('seed') is None else row['seed']
-        lines.append(
-            f'| {row["model"]} | {seed} | {row["params"] / 1e6:.2f} | '
-            f'{row["coco/AP"]:.4f} | {row.get("coco/AP .5", float("nan")):.4f}'
-            f' | {row.get("coco/AR", float("nan")):.4f} | '
-            f'{row.get("PCK", float("nan")):.4f} | {row["seconds"]:.0f} |')
-    return '\n'.join(lines)
+    nan = float('nan')
+    return '\n'.join(markdown_table(
+        ('model', 'seed', 'params (M)', 'coco/AP', 'AP .5', 'AR', 'PCK@0.1',
+         'time (s)'),
+        ((row['model'], '-' if row.get('seed') is None else row['seed'],
+          f'{row["params"] / 1e6:.2f}', f'{row["coco/AP"]:.4f}',
+          f'{row.get("coco/AP .5", nan):.4f}', f'{row.get("coco/AR", nan):.4f}',
+          f'{row.get("PCK", nan):.4f}', f'{row["seconds"]:.0f}')
+         for row in rows)))
 
 
 def format_gains(rows: Sequence[dict]) -> str:
