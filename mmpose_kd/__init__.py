@@ -14,5 +14,5 @@ import mmpose.engine  # noqa: E402,F401
 import mmpose.evaluation  # noqa: E402,F401
 import mmpose.models  # noqa: E402,F401
 
-from . import datasets, engine, models  # noqa: E402,F401
+from . import cache, datasets, engine, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402,F401

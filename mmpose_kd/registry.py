@@ -10,6 +10,7 @@ from mmpose.registry import DATASETS as MMPOSE_DATASETS
 from mmpose.registry import HOOKS as MMPOSE_HOOKS
 from mmpose.registry import KEYPOINT_CODECS as MMPOSE_KEYPOINT_CODECS
 from mmpose.registry import MODELS as MMPOSE_MODELS
+from mmpose.registry import TRANSFORMS as MMPOSE_TRANSFORMS
 
 SCOPE = 'mmpose_kd'
 
@@ -22,6 +23,12 @@ DATASETS = Registry(
     locations=['mmpose_kd.datasets'])
 HOOKS = Registry(
     'hook', parent=MMPOSE_HOOKS, scope=SCOPE, locations=['mmpose_kd.engine'])
+# Data transforms (the teacher cache's replay and packing, mmpose_kd.cache).
+TRANSFORMS = Registry(
+    'transform',
+    parent=MMPOSE_TRANSFORMS,
+    scope=SCOPE,
+    locations=['mmpose_kd.cache'])
 # Heads built under this scope build their codecs through this registry.
 KEYPOINT_CODECS = Registry(
     'KEYPOINT_CODECS', parent=MMPOSE_KEYPOINT_CODECS, scope=SCOPE)

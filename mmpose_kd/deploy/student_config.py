@@ -22,8 +22,9 @@ DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
 def _plugin_registries() -> tuple:
-    from mmpose_kd.registry import DATASETS, HOOKS, KEYPOINT_CODECS, MODELS
-    return (DATASETS, HOOKS, MODELS, KEYPOINT_CODECS)
+    from mmpose_kd.registry import (DATASETS, HOOKS, KEYPOINT_CODECS, MODELS,
+                                    TRANSFORMS)
+    return (DATASETS, HOOKS, MODELS, KEYPOINT_CODECS, TRANSFORMS)
 
 
 def _plugin_class(type_name: str):

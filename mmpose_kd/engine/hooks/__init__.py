@@ -2,9 +2,10 @@ from .distill_loss_weight_hook import DistillLossWeightHook
 from .loss_balance_hook import LossBalanceHook
 from .safe_checkpoint_hook import SafeCheckpointHook
 from .student_checkpoint_hook import StudentCheckpointHook
+from .teacher_cache_hook import TeacherCacheHook
 from .weight_schedules import schedule_factor
 
 __all__ = [
     'DistillLossWeightHook', 'LossBalanceHook', 'SafeCheckpointHook',
-    'StudentCheckpointHook', 'schedule_factor'
+    'StudentCheckpointHook', 'TeacherCacheHook', 'schedule_factor'
 ]

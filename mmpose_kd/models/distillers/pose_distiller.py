@@ -2,7 +2,8 @@
 
 Helpers live beside it: :mod:`.loss_routes` (where each loss reads its
 inputs), :mod:`.model_pair` (student/teacher compatibility),
-:mod:`.teacher` (loading and running the frozen teacher) and
+:mod:`.teacher` (loading and running the frozen teacher),
+:mod:`.cached_teacher` (its targets read from a teacher cache instead) and
 :mod:`.finite_check` (what a NaN/Inf loss does).
 """
 import copy
@@ -16,12 +17,12 @@ from torch import Tensor
 from mmpose_kd.registry import MODELS
 from mmpose_kd.utils.output_recorder import record_outputs
 from mmpose_kd.utils.validation import check_non_negative_number
+from .cached_teacher import CachedTeacher
 from .finite_check import (check_finite_mode, current_iteration,
                            nonfinite_terms, raise_if_not_finite)
 from .loss_routes import PREDS, build_route, gather_keypoint_weights
 from .model_config import build_model_part, resolve_model_cfg
-from .model_pair import check_pair
-from .teacher import TEACHER_DTYPES, load_teacher_weights, run_teacher
+from .teacher import TEACHER_DTYPES, build_frozen_teacher, run_teacher
 
 
 @MODELS.register_module()
@@ -71,6 +72,13 @@ class PoseDistiller(BaseModel):
             AVX512-BF16); measure with ``tools/analysis/benchmark.py``.
         teacher_channels_last (bool): Run the teacher in channels-last
             memory format. Defaults to False.
+        teacher_cache (dict, optional): ``dict(dir=CACHE_DIR)``: never build
+            or run the teacher; read its outputs from a teacher cache
+            (``tools/build_teacher_cache.py``) that the training pipeline
+            replays (docs/teacher_cache.md). The cache must have been built
+            from ``teacher`` (and ``teacher_ckpt``, when set); losses that
+            need teacher features are refused. ``predict``/``tensor`` and
+            ``eval_teacher`` need the live teacher. Defaults to None.
         data_preprocessor (dict, optional): Defaults to the student's.
         init_cfg (dict, optional): Initialisation of the student/losses.
 
@@ -90,6 +98,7 @@ class PoseDistiller(BaseModel):
                  check_finite: Union[bool, str] = True,
                  teacher_dtype: str = 'float32',
                  teacher_channels_last: bool = False,
+                 teacher_cache: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         self.student_cfg = resolve_model_cfg(student, 'student')
@@ -109,30 +118,35 @@ class PoseDistiller(BaseModel):
                              teacher_ckpt_allow_unsafe, distill_losses,
                              student_loss_weight, eval_teacher,
                              check_finite, teacher_dtype,
-                             teacher_channels_last)
+                             teacher_channels_last, teacher_cache)
 
     def _build_rest(self, teacher_cfg, teacher_ckpt,
                     teacher_ckpt_allow_unsafe, distill_losses,
                     student_loss_weight, eval_teacher, check_finite,
-                    teacher_dtype, teacher_channels_last) -> None:
+                    teacher_dtype, teacher_channels_last,
+                    teacher_cache) -> None:
         """Build the teacher and the distillation losses (see __init__)."""
         # The teacher's own init_cfg (often a download URL) is never used:
         # its weights come from `teacher_ckpt`.
         teacher_cfg.pop('init_cfg', None)
-        teacher_model = build_model_part(teacher_cfg, 'teacher', MODELS)
-        check_pair(self.student, teacher_model)
-        if teacher_ckpt is not None:
-            load_teacher_weights(teacher_model, teacher_ckpt,
-                                 teacher_ckpt_allow_unsafe)
+        self.cached_teacher, teacher_model = None, None
+        if teacher_cache is not None:
+            if eval_teacher:
+                raise ValueError('`eval_teacher=True` needs the live '
+                                 'teacher; it cannot be combined with '
+                                 '`teacher_cache`.')
+            self.cached_teacher = CachedTeacher(teacher_cache, teacher_cfg,
+                                                teacher_ckpt, self.student)
         if teacher_dtype not in TEACHER_DTYPES:
             raise ValueError(f'`teacher_dtype` must be one of '
                              f'{sorted(TEACHER_DTYPES)}, got {teacher_dtype!r}.')
         self.teacher_dtype = TEACHER_DTYPES[teacher_dtype]
         self.teacher_channels_last = bool(teacher_channels_last)
-        teacher_model.requires_grad_(False)
-        teacher_model.eval()
-        if self.teacher_channels_last:
-            teacher_model.to(memory_format=torch.channels_last)
+        if teacher_cache is None:
+            teacher_model = build_frozen_teacher(
+                build_model_part(teacher_cfg, 'teacher', MODELS),
+                self.student, teacher_ckpt, teacher_ckpt_allow_unsafe,
+                self.teacher_channels_last)
         # Stored outside nn.Module's registries on purpose (see class doc).
         self.__dict__['teacher'] = teacher_model
         self.teacher_ckpt = teacher_ckpt
@@ -159,16 +173,24 @@ class PoseDistiller(BaseModel):
         if not isinstance(cfg, dict) or 'type' not in cfg:
             raise ValueError(f'`{field}` must be a dict with a `type`.')
         cfg = copy.deepcopy(dict(cfg))
-        routes = {
-            role: build_route(cfg.pop(f'{role}_input', PREDS), model,
-                              f'{field}.{role}_input', owner=role)
-            for role, model in (('student', self.student),
-                                ('teacher', self.teacher))
-        }
+        cached = self.cached_teacher
+        if cached is not None:
+            cached.check_loss(field, cfg)
+        teacher_spec = cfg.pop('teacher_input', PREDS)
+        routes = dict(
+            student=build_route(cfg.pop('student_input', PREDS),
+                                self.student, f'{field}.student_input',
+                                owner='student'),
+            teacher=cached.route(teacher_spec, f'{field}.teacher_input')
+            if cached is not None else build_route(
+                teacher_spec, self.teacher, f'{field}.teacher_input',
+                owner='teacher'))
         try:
             self.distill_losses[name] = MODELS.build(cfg)
         except KeyError as error:
             raise KeyError(f'`{field}`: {error.args[0]}') from None
+        if cached is not None:
+            cached.check_built_loss(field, self.distill_losses[name])
         self.loss_routes[name] = routes
 
     @property
@@ -196,12 +218,14 @@ class PoseDistiller(BaseModel):
 
     def _apply(self, fn, *args, **kwargs):
         super()._apply(fn, *args, **kwargs)
-        self.teacher._apply(fn, *args, **kwargs)
+        if self.teacher is not None:
+            self.teacher._apply(fn, *args, **kwargs)
         return self
 
     def train(self, mode: bool = True):
         super().train(mode)
-        self.teacher.eval()
+        if self.teacher is not None:
+            self.teacher.eval()
         return self
 
     def student_state_dict(self) -> dict:
@@ -226,7 +250,11 @@ class PoseDistiller(BaseModel):
                            self.teacher_dtype, self.teacher_channels_last)
 
     def loss(self, inputs: Tensor, data_samples) -> Dict[str, Tensor]:
-        teacher_records = self.teacher_outputs(inputs)
+        if self.cached_teacher is not None:
+            teacher_records = self.cached_teacher.outputs(
+                data_samples, inputs.device)
+        else:
+            teacher_records = self.teacher_outputs(inputs)
         with record_outputs(self._taps('student')) as student_records:
             student_losses = self.student.loss(inputs, data_samples)
         losses = {}

@@ -16,6 +16,7 @@ from mmpose_kd.utils.checkpoint import (STUDENT_PREFIX, extract_state_dict,
                                         load_state_dict_checked,
                                         safe_load_checkpoint)
 from mmpose_kd.utils.output_recorder import record_outputs
+from .model_pair import check_pair
 
 #: ``teacher_dtype`` values: None means no autocast.
 TEACHER_DTYPES = {'float32': None, 'bfloat16': torch.bfloat16,
@@ -49,6 +50,22 @@ def load_teacher_weights(teacher: torch.nn.Module, path: str,
     load_state_dict_checked(
         teacher, extract_state_dict(checkpoint, prefix='student'), path,
         field='teacher_ckpt')
+
+
+def build_frozen_teacher(teacher: nn.Module, student: nn.Module,
+                         checkpoint: Optional[str] = None,
+                         allow_unsafe: bool = False,
+                         channels_last: bool = False) -> nn.Module:
+    """Check ``teacher`` against ``student``, load its checkpoint and
+    freeze it (no gradients, eval mode)."""
+    check_pair(student, teacher)
+    if checkpoint is not None:
+        load_teacher_weights(teacher, checkpoint, allow_unsafe)
+    teacher.requires_grad_(False)
+    teacher.eval()
+    if channels_last:
+        teacher.to(memory_format=torch.channels_last)
+    return teacher
 
 
 def run_teacher(teacher: nn.Module, inputs: Tensor,

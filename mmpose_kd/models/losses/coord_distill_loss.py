@@ -16,6 +16,7 @@ from mmpose_kd.functional import heatmap_to_normalized_coords, soft_argmax_2d
 from mmpose_kd.functional.soft_argmax import DEFAULT_WINDOW
 from mmpose_kd.registry import MODELS
 from .base_distill_loss import BaseDistillLoss
+from .teacher_keypoints import DecodedTeacherKeypoints
 from .utils import check_soft_argmax_args, resolve_keypoint_weights
 
 #: MMPose's coordinate losses that weight by ``criterion(pred * w, t * w)``:
@@ -72,7 +73,9 @@ class CoordDistillLoss(BaseDistillLoss):
         - student: (B, K, 2) normalised coordinates (RegressionHead), or
           (B, K, 4) coordinates + sigma logits (RLEHead; only the first two
           are used unless the criterion is RLELoss).
-        - teacher: (B, K, H, W) heatmaps.
+        - teacher: (B, K, H, W) heatmaps, or
+          :class:`~mmpose_kd.models.losses.teacher_keypoints.
+          DecodedTeacherKeypoints` from a teacher cache without heatmaps.
         - keypoint_weights: (B, K) or None (all ones).
     """
 
@@ -112,8 +115,26 @@ class CoordDistillLoss(BaseDistillLoss):
          self.soft_argmax_window) = check_soft_argmax_args(
              owner, soft_argmax_mode, soft_argmax_beta, soft_argmax_window)
 
-    def pseudo_targets(self, teacher: Tensor):
-        """Return (normalised coords (B, K, 2), confidence (B, K))."""
+    @property
+    def decode_settings(self) -> dict:
+        """The soft-argmax settings this loss decodes teacher heatmaps with
+        (compared with a teacher cache's, docs/teacher_cache.md)."""
+        return dict(mode=self.soft_argmax_mode, beta=self.soft_argmax_beta,
+                    window=self.soft_argmax_window)
+
+    def pseudo_targets(self, teacher):
+        """Return (normalised coords (B, K, 2), confidence (B, K)) from
+        teacher heatmaps, or from keypoints a teacher cache decoded with
+        this loss's settings."""
+        if isinstance(teacher, DecodedTeacherKeypoints):
+            if teacher.decode != self.decode_settings:
+                raise ValueError(
+                    f'{type(self).__name__}: the teacher keypoints were '
+                    f'decoded with {teacher.decode}, this loss decodes with '
+                    f'{self.decode_settings}.')
+            targets = heatmap_to_normalized_coords(teacher.coords,
+                                                   teacher.heatmap_size)
+            return targets, teacher.scores.clamp(0, 1)
         coords, scores = soft_argmax_2d(
             teacher,
             beta=self.soft_argmax_beta,
@@ -128,7 +149,11 @@ class CoordDistillLoss(BaseDistillLoss):
                 teacher: Tensor,
                 keypoint_weights: Optional[Tensor] = None) -> Tensor:
         owner = type(self).__name__
-        check_coords_and_heatmaps(owner, student, teacher)
+        # Decoded keypoints are checked as the heatmaps they stand for.
+        check_coords_and_heatmaps(
+            owner, student,
+            torch.empty(teacher.shape, device='meta') if isinstance(
+                teacher, DecodedTeacherKeypoints) else teacher)
         targets, confidence = self.pseudo_targets(teacher)
         batch_size, num_keypoints = targets.shape[:2]
         weights = resolve_keypoint_weights(owner, keypoint_weights,
