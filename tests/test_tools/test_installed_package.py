@@ -241,7 +241,8 @@ def shipped_tools(target):
 CHECKOUT_TOOLS = {
     'quickstart.py', 'analysis/ablation.py', 'analysis/benchmark.py',
     'analysis/benchmark_report.py', 'analysis/benchmark_steps.py',
-    'analysis/profile_kd_step.py', 'docs/gen_reference.py'
+    'analysis/profile_kd_step.py', 'analysis/teacher_cache_benchmark.py',
+    'docs/gen_reference.py'
 }
 
 
