@@ -27,7 +27,10 @@ SECTIONS = (
     ('Connectors', 'MODELS', ('ConvBNConnector', 'ConvConnector',
                               'IdentityConnector')),
     ('Hooks', 'HOOKS', ('DistillLossWeightHook', 'LossBalanceHook',
-                        'SafeCheckpointHook', 'StudentCheckpointHook')),
+                        'SafeCheckpointHook', 'StudentCheckpointHook',
+                        'TeacherCacheHook')),
+    ('Transforms', 'TRANSFORMS', ('ReplayTeacherCacheView',
+                                  'PackPoseInputsWithTeacherCache')),
     ('Datasets', 'DATASETS', ('SyntheticCocoDataset', )),
 )
 _ARG_LINE = re.compile(r'^(\*{0,2}\w+)\s*(\(([^)]*)\))?\s*:\s*(.*)$')
@@ -113,7 +116,7 @@ def registered_names() -> List[str]:
     import mmpose_kd  # noqa: F401
     from mmpose_kd import registry
     return sorted(name for r in (registry.MODELS, registry.HOOKS,
-                                 registry.DATASETS)
+                                 registry.DATASETS, registry.TRANSFORMS)
                   for name in r.module_dict)
 
 

@@ -133,11 +133,16 @@ class ReplayTeacherCacheView(BaseTransform):
 class PackPoseInputsWithTeacherCache(PackPoseInputs):
     """``PackPoseInputs`` that also packs the cached teacher targets.
 
-    Takes the same arguments as ``PackPoseInputs``. The targets become
-    ``data_sample.teacher_targets``, a ``BaseDataElement`` whose data are
-    tensors (``keypoints``, ``scores``, ``heatmaps`` when cached, each with
-    a leading instance axis of 1) and whose metainfo is ``cache_id``,
-    ``sample_idx``, ``view``.
+    The targets become ``data_sample.teacher_targets``, a
+    ``BaseDataElement`` whose data are tensors (``keypoints``, ``scores``,
+    ``heatmaps`` when cached, each with a leading instance axis of 1) and
+    whose metainfo is ``cache_id``, ``sample_idx``, ``view``.
+
+    Args:
+        meta_keys (Sequence[str]): As ``PackPoseInputs``: the result keys
+            stored as the sample's metainfo.
+        pack_transformed (bool): As ``PackPoseInputs``: also pack the
+            transformed keypoints. Defaults to False.
     """
 
     def transform(self, results: dict) -> dict:
