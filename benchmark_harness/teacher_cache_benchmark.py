@@ -36,7 +36,8 @@ from . import REPO_ROOT
 from .benchmark_steps import machine, paired_ratio, time_steps
 
 LIVE = 'configs/quickstart/tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
-CACHED = 'configs/crd/tcd-cached_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
+CACHED = ('configs/crd/'
+          'tcd-cached_hm-res18-w32_reg-res18-w16_synthetic-128x96.py')
 TEACHER = 'checkpoints/quickstart_teacher_fp16.pth'
 STEPS = ('alone', 'cached', 'live')
 

@@ -5,7 +5,8 @@
 # live recipe (same teacher, checkpoint, data and pipeline):
 #   python tools/build_teacher_cache.py \
 #       configs/quickstart/tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py \
-#       --views 4 --heatmaps --out work_dirs/teacher_cache/tcd_hm-res18-w32_synthetic-128x96
+#       --views 4 --heatmaps \
+#       --out work_dirs/teacher_cache/tcd_hm-res18-w32_synthetic-128x96
 # Epoch e replays one of the 4 stored views of each instance (each view once
 # in 4 epochs); the rendered-heatmap loss needs the heatmaps (--heatmaps).
 _base_ = ['../quickstart/tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py']

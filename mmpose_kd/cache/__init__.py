@@ -1,4 +1,4 @@
-"""Teacher-free epochs: the teacher's targets cached once, replayed in training.
+"""Teacher-free epochs: the teacher's targets cached once, then replayed.
 
 :func:`build_teacher_cache` runs the frozen teacher over K augmented views
 of every training instance and stores the views and the teacher's outputs

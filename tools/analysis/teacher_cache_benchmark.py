@@ -1,6 +1,6 @@
 """Teacher cache: build time and size, and the cached-TCD step against the
-student alone and live TCD; see ``benchmark_harness/teacher_cache_benchmark.py``
-or ``--help``."""
+student alone and live TCD; see
+``benchmark_harness/teacher_cache_benchmark.py`` or ``--help``."""
 import os.path as osp
 import sys
 

@@ -124,8 +124,8 @@ def test_cache_of_another_checkpoint_is_refused(caches, tmp_path):
     cfg = cached_cfg(data_dir, work_dir, full)
     cfg.model.teacher_ckpt = other
     with pytest.raises(TeacherCacheMismatchError,
-                       match=r'(?s)another teacher \(model config or checkpoint'
-                       r'\) \(cache built from \'quickstart_teacher_fp16.pth'
+                       match=r'(?s)another teacher \(model config or '
+                       r'checkpoint\) \(cache built from \'quickstart_teacher_fp16.pth'
                        r'\', this run names \'other_teacher.pth\'\).*'
                        r'checkpoint_sha256'):
         build_model(cfg.model)
