@@ -8,15 +8,18 @@ parameter count.
 """
 import argparse
 import json
+import os
 import os.path as osp
 import statistics
-from typing import Dict, List, Optional, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmpose_kd.utils.markdown import markdown_table
 from .epoch_budget import epoch_options
 from . import REPO_ROOT
 from .quickstart import last_metrics, model_costs, train
-from .methods import GROUP_ORDER, GROUP_TEACHERS, group_methods
+from .methods import GROUP_ORDER, GROUP_TEACHERS, Method, group_methods
 from .train_costs import read_train_costs
 
 #: ``group -> [(label, config)]``, derived from :data:`.methods.METHODS`.
@@ -40,44 +43,97 @@ def teacher_ckpt_option(config: str, teacher_ckpt: str) -> Optional[str]:
     return None
 
 
-def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
-              teacher_ckpt: str, work_root: str,
-              reuse: bool = False, flags: Sequence[str] = ()) -> List[dict]:
-    """Train every recipe of ``group`` per seed (``reuse``: keep a run
-    whose work dir already holds its final checkpoint) and tabulate."""
-    rows = []
+@dataclass(frozen=True)
+class Run:
+    """One training of the benchmark: a method at a seed."""
+    method: Method
+    seed: int
+    config: str
+    work_dir: str
+    options: Tuple[str, ...]
+
+
+def plan_group(group: str, seeds: Sequence[int], epochs: Optional[int],
+               teacher_ckpt: str, work_root: str) -> List[Run]:
+    """The runs of ``group``: every method at every seed, its distillers
+    given ``teacher_ckpt``, each in ``work_root/group/<stem>_seed<s>``."""
+    runs = []
     for method in group_methods(group):
-        name, config = method.label, osp.join(REPO_ROOT, method.config)
-        aps, pcks, costs = [], [], []
+        config = osp.join(REPO_ROOT, method.config)
+        teacher_option = teacher_ckpt_option(config, teacher_ckpt)
+        budget = epoch_options(config, epochs) if epochs is not None else []
+        stem = osp.splitext(osp.basename(config))[0]
         for seed in seeds:
-            options = [f'randomness.seed={seed}']
-            if epochs is not None:
-                options += epoch_options(config, epochs)
-            teacher_option = teacher_ckpt_option(config, teacher_ckpt)
+            options = [f'randomness.seed={seed}'] + budget
             if teacher_option:
                 options.append(teacher_option)
-            stem = osp.splitext(osp.basename(config))[0]
-            work_dir = osp.join(work_root, group, f'{stem}_seed{seed}')
-            print(f'[{group}] {name}, seed {seed}', flush=True)
-            final = osp.join(work_dir, f'epoch_{epochs}.pth')
-            if reuse and epochs is not None and osp.isfile(final):
-                print(f'    reusing {final}', flush=True)
-            else:
-                train(config, work_dir, options, flags)
-            metrics = last_metrics(work_dir)
-            costs.append(read_train_costs(work_dir))
-            aps.append(metrics['coco/AP'])
-            pcks.append(metrics.get('PCK', float('nan')))
-            print(f'    coco/AP = {aps[-1]:.4f}, PCK@0.1 = {pcks[-1]:.4f}',
-                  flush=True)
+            runs.append(Run(method, seed, config,
+                            osp.join(work_root, group, f'{stem}_seed{seed}'),
+                            tuple(options)))
+    return runs
+
+
+def execute(runs: Sequence[Run], epochs: Optional[int], reuse: bool = False,
+            flags: Sequence[str] = (), jobs: int = 1) -> None:
+    """Train ``runs``, ``jobs`` at a time (each with ``cpu_count // jobs``
+    threads); ``reuse`` keeps a run whose work dir holds its final
+    checkpoint. The first failure is raised once the others have ended."""
+    threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
+
+    def one(run: Run) -> None:
+        final = osp.join(run.work_dir, f'epoch_{epochs}.pth')
+        if reuse and epochs is not None and osp.isfile(final):
+            print(f'    reusing {final}', flush=True)
+            return
+        print(f'[{run.method.group}] {run.method.label}, seed {run.seed}',
+              flush=True)
+        train(run.config, run.work_dir, list(run.options), flags,
+              threads=threads)
+        metrics = last_metrics(run.work_dir)
+        print(f'    done [{run.method.group}] {run.method.label}, seed '
+              f'{run.seed}: coco/AP = {metrics["coco/AP"]:.4f}, PCK@0.1 = '
+              f'{metrics.get("PCK", float("nan")):.4f}', flush=True)
+
+    if jobs <= 1:
+        for run in runs:
+            one(run)
+        return
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(one, run) for run in runs]
+        errors = [f.exception() for f in futures]
+    for error in errors:
+        if error is not None:
+            raise error
+
+
+def tabulate(runs: Sequence[Run]) -> List[dict]:
+    """One row per method (in run order): its per-seed metrics read from
+    the work dirs, their mean and half range, and its costs."""
+    rows = []
+    for method in dict.fromkeys(run.method for run in runs):
+        mine = [run for run in runs if run.method == method]
+        metrics = [last_metrics(run.work_dir) for run in mine]
+        aps = [m['coco/AP'] for m in metrics]
+        pcks = [m.get('PCK', float('nan')) for m in metrics]
         rows.append(dict(
-            id=method.id, method=name, config=method.config,
-            **model_costs(config), aps=aps,
-            mean=statistics.mean(aps),
+            id=method.id, method=method.label, config=method.config,
+            **model_costs(mine[0].config), seeds=[run.seed for run in mine],
+            metrics=metrics, aps=aps, mean=statistics.mean(aps),
             spread=(max(aps) - min(aps)) / 2, pcks=pcks,
             pck_mean=statistics.mean(pcks),
-            pck_spread=(max(pcks) - min(pcks)) / 2, **run_costs(costs)))
+            pck_spread=(max(pcks) - min(pcks)) / 2,
+            **run_costs([read_train_costs(run.work_dir) for run in mine])))
     return rows
+
+
+def run_group(group: str, seeds: Sequence[int], epochs: Optional[int],
+              teacher_ckpt: str, work_root: str,
+              reuse: bool = False, flags: Sequence[str] = (),
+              jobs: int = 1) -> List[dict]:
+    """Train every recipe of ``group`` per seed and tabulate."""
+    runs = plan_group(group, seeds, epochs, teacher_ckpt, work_root)
+    execute(runs, epochs, reuse, flags, jobs)
+    return tabulate(runs)
 
 
 def run_costs(costs: Sequence[dict]) -> dict:
@@ -115,12 +171,15 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         REPO_ROOT, 'work_dirs', 'ablation'))
     parser.add_argument('--reuse', action='store_true',
                         help='keep runs that already reached --epochs')
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='trainings at a time (threads split evenly)')
     args = parser.parse_args(argv)
     if not osp.isfile(args.teacher_ckpt):
         parser.error(f'--teacher-ckpt {args.teacher_ckpt!r} does not exist')
     rows = run_group(args.group, args.seeds, args.epochs,
                      osp.abspath(args.teacher_ckpt),
-                     osp.abspath(args.work_dir), args.reuse)
+                     osp.abspath(args.work_dir), args.reuse,
+                     jobs=args.jobs)
     print(save_results(rows, args.work_dir, args.group))
 
 

@@ -1,30 +1,35 @@
-"""One command for the whole benchmark: teachers, every method, costs, report.
+"""One command for the whole benchmark: every method, costs, report.
 
-``python tools/analysis/benchmark.py [--scale S] [--seeds 0 1] [--device
-cuda --amp]`` runs, in one invocation on the same data, seeds and budget:
+``python tools/analysis/benchmark.py [--scale S] [--seeds 0 1 2] [--jobs N]
+[--device cuda --amp]`` runs, in one invocation on the same data, seeds and
+budget:
 
-1. the two teachers (the quick-start heatmap teacher; the SimCC teacher of
-   the DWPose pair), unless ``--reuse`` finds them trained;
+1. the teachers: the shipped default heatmap teacher is checked by hash and
+   evaluated (not trained); the SimCC teacher of the DWPose pair is trained,
+   unless ``--reuse`` finds it;
 2. the ablation groups (:mod:`benchmark_harness.ablation`): ``ikd`` (student
    alone, logit, feature, structure, integral), ``crd`` (regression student
-   alone, OCD, TCD, full integral head, downsized head, downsized +
-   TCD), ``ikd-bf16-teacher`` and ``dwpose-pair`` (SimCC student alone,
-   MMPose's DWPoseDistiller, and mmpose_kd with the same losses);
+   alone, OCD, TCD, full integral head, downsized head, downsized + TCD)
+   and ``dwpose-pair`` (SimCC student alone, MMPose's DWPoseDistiller, and
+   mmpose_kd with the same losses); ``ikd-bf16-teacher`` on request. Every
+   method runs once per seed, the seeds paired (a seed gives the same initial
+   student weights with and without distillation), ``--jobs`` trainings at a
+   time;
 3. the training-step cost comparison
    (:mod:`benchmark_harness.benchmark_steps`);
 4. the report (:mod:`benchmark_harness.benchmark_report`): JSON, Markdown and
-   PNG under ``--out-dir``, with the training curves of each group's
-   distilled students (first seed) as ``curves_<run>.png``.
+   PNG under ``--out-dir``: per method the mean paired gain over its student
+   alone with a 95% interval and the share of the teacher-student gap it
+   closes, and the training curves of each group's distilled students (first
+   seed) as ``curves_<run>.png``.
 
-``--scale 1`` (6 student epochs, 16 teacher epochs, 20 step rounds) is
-sized for 30 minutes on 2 idle CPU cores: at 8 / 20 epochs and 30 rounds the
-whole command took 36.0 minutes end to end (2026-11-29), and the student
-runs (28 of them then, about 5.6 s per epoch; 30 since the crd group
-gained its full-integral-head row) dominate. Every run's schedule is
-stretched to its epochs (:mod:`.epoch_budget`). Each stage prints the
-elapsed time.
+``--scale 1`` (1 student epoch, 3 SimCC-teacher epochs, 3 seeds, 2 jobs) is
+sized for 45 minutes on 2 idle CPU cores; ``--scale 3`` trains the students
+as long as the main job does. Every run's schedule is stretched to its epochs
+(:mod:`.epoch_budget`). Each stage prints the elapsed time.
 """
 import argparse
+import json
 import os
 import os.path as osp
 import time
@@ -34,15 +39,20 @@ from . import ablation, benchmark_report, benchmark_steps
 from .epoch_budget import epoch_options
 from .methods import GROUP_ORDER
 from . import REPO_ROOT
-from .quickstart import last_checkpoint, train
+from .quickstart import QUICKSTART, TEACHER, evaluate, last_checkpoint, train
+from .shipped_teacher import SHIPPED_TEACHER, verified_teacher
 
 GROUPS = GROUP_ORDER
+#: What runs without ``--groups``: the bf16-teacher variant is a cost
+#: option of integral IKD, not a method.
+DEFAULT_GROUPS = ('ikd', 'crd', 'dwpose-pair')
 #: Runs whose training curves the report shows (config stem prefixes): the
 #: distilled students of each group, first seed.
 CURVE_RUNS = ('ikd-integral_hm', 'ocd_', 'tcd_', 'kd-dwpose-losses_',
               'dwpose_')
-STUDENT_EPOCHS = 6
-TEACHER_EPOCHS = 16
+STUDENT_EPOCHS = 1
+TEACHER_EPOCHS = 3
+DEFAULT_SEEDS = (0, 1, 2)
 
 
 def train_teacher(config: str, work_dir: str, epochs: int,
@@ -56,6 +66,22 @@ def train_teacher(config: str, work_dir: str, epochs: int,
     train(config, work_dir,
           ['randomness.seed=0'] + epoch_options(config, epochs), flags)
     return last_checkpoint(work_dir)
+
+
+def shipped_teacher_metrics(work_dir: str, reuse: bool) -> str:
+    """Check the shipped teacher by hash and evaluate it once into
+    ``work_dir/metrics.json`` (kept with ``reuse``); return that file."""
+    verified_teacher(osp.join(REPO_ROOT, SHIPPED_TEACHER))
+    out = osp.join(work_dir, 'metrics.json')
+    os.makedirs(work_dir, exist_ok=True)
+    if reuse and osp.isfile(out):
+        print(f'    reusing {out}', flush=True)
+        return out
+    metrics = evaluate(osp.join(REPO_ROOT, QUICKSTART, TEACHER),
+                       osp.join(REPO_ROOT, SHIPPED_TEACHER), work_dir)
+    with open(out, 'w') as f:
+        json.dump(metrics, f, indent=2)
+    return out
 
 
 def plot_curves(group_dir: str, seed: int, out_dir: str) -> List[str]:
@@ -76,10 +102,15 @@ def plot_curves(group_dir: str, seed: int, out_dir: str) -> List[str]:
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--scale', type=float, default=1.0,
-                        help='multiplies the epochs (1: ~30 min on 2 cores)')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
-    parser.add_argument('--groups', nargs='+', default=list(GROUPS),
+                        help='multiplies the epochs (1: ~45 min on 2 cores)')
+    parser.add_argument('--seeds', type=int, nargs='+',
+                        default=list(DEFAULT_SEEDS))
+    parser.add_argument('--groups', nargs='+', default=list(DEFAULT_GROUPS),
                         choices=GROUPS)
+    parser.add_argument('--jobs', type=int, default=2,
+                        help='trainings at a time, the CPU threads split '
+                        'between them (2 on 2 cores: 1.5x the throughput '
+                        'of one 2-thread training)')
     parser.add_argument('--device', default='cpu', choices=('cpu', 'cuda'),
                         help='device of the step-cost comparison (trainings '
                         'use CUDA whenever it is available)')
@@ -97,9 +128,11 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parser.parse_args(argv)
     if args.amp and args.device != 'cuda':
         parser.error('--amp needs --device cuda')
+    if args.jobs < 1:
+        parser.error(f'--jobs must be at least 1, got {args.jobs}')
     flags = ['--amp'] if args.amp else []
-    if len(args.seeds) < 2:
-        parser.error('use at least 2 seeds (mean and spread)')
+    if len(set(args.seeds)) < 2:
+        parser.error('use at least 2 distinct seeds (a paired interval)')
     epochs = max(1, round(STUDENT_EPOCHS * args.scale))
     teacher_epochs = max(1, round(TEACHER_EPOCHS * args.scale))
     work_dir = osp.abspath(args.work_dir)
@@ -108,22 +141,36 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     def stage(text):
         print(f'[{(time.time() - start) / 60:5.1f} min] {text}', flush=True)
 
-    teachers = {}
+    shipped_config = osp.join(QUICKSTART, TEACHER)
+    teachers, teacher_metrics = {}, {}
     for config in sorted({ablation.TEACHERS[g] for g in args.groups}):
-        stage(f'teacher {osp.basename(config)} ({teacher_epochs} epochs)')
         stem = osp.splitext(osp.basename(config))[0]
-        teachers[config] = train_teacher(
-            config, osp.join(work_dir, 'teachers', stem), teacher_epochs,
-            args.reuse, flags)
+        teacher_dir = osp.join(work_dir, 'teachers', stem)
+        if config == shipped_config:
+            stage(f'teacher {osp.basename(config)}: the shipped checkpoint, '
+                  'checked and evaluated')
+            teacher_metrics[config] = shipped_teacher_metrics(
+                teacher_dir, args.reuse)
+            teachers[config] = osp.join(REPO_ROOT, SHIPPED_TEACHER)
+            continue
+        stage(f'teacher {osp.basename(config)} ({teacher_epochs} epochs)')
+        teachers[config] = train_teacher(config, teacher_dir, teacher_epochs,
+                                         args.reuse, flags)
+        teacher_metrics[config] = teacher_dir
+    ablation_dir = osp.join(work_dir, 'ablation')
+    runs = {group: ablation.plan_group(
+                group, args.seeds, epochs, teachers[ablation.TEACHERS[group]],
+                ablation_dir) for group in args.groups}
+    stage(f'groups {", ".join(args.groups)}: '
+          f'{sum(map(len, runs.values()))} trainings of {epochs} epochs, '
+          f'seeds {args.seeds}, {args.jobs} at a time')
+    ablation.execute([run for group in args.groups for run in runs[group]],
+                     epochs, args.reuse, flags, args.jobs)
+    os.makedirs(args.out_dir, exist_ok=True)
     for group in args.groups:
-        stage(f'group {group} ({epochs} epochs, seeds {args.seeds})')
-        rows = ablation.run_group(group, args.seeds, epochs,
-                                  teachers[ablation.TEACHERS[group]],
-                                  osp.join(work_dir, 'ablation'), args.reuse,
-                                  flags)
-        ablation.save_results(rows, osp.join(work_dir, 'ablation'), group)
-        os.makedirs(args.out_dir, exist_ok=True)
-        plot_curves(osp.join(work_dir, 'ablation', group), args.seeds[0],
+        ablation.save_results(ablation.tabulate(runs[group]), ablation_dir,
+                              group)
+        plot_curves(osp.join(ablation_dir, group), args.seeds[0],
                     args.out_dir)
     steps_file = None
     if not args.skip_steps:
@@ -133,19 +180,15 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                      args.device, '--out', steps_file]
         benchmark_steps.main(step_argv + (['--amp'] if args.amp else []))
     stage('report')
-    quick_teacher = ablation.TEACHERS['ikd']
     report_argv = [
-        '--ablation-dir', osp.join(work_dir, 'ablation'),
-        '--teacher-metrics', osp.dirname(teachers[quick_teacher])
-        if quick_teacher in teachers else '', '--out-dir', args.out_dir]
+        '--ablation-dir', ablation_dir, '--teacher-metrics',
+        teacher_metrics.get(shipped_config, ''), '--out-dir', args.out_dir]
     pair_teacher = ablation.TEACHERS['dwpose-pair']
-    if pair_teacher in teachers:
+    if pair_teacher in teacher_metrics:
         report_argv += ['--pair-teacher-metrics',
-                        osp.dirname(teachers[pair_teacher])]
+                        teacher_metrics[pair_teacher]]
     if steps_file:
         report_argv += ['--steps', steps_file]
     result = benchmark_report.main(report_argv)
     stage(f'done; results in {args.out_dir}')
     return result
-
-

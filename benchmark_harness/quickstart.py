@@ -90,10 +90,11 @@ def count_params(config: str, teacher_ckpt: Optional[str] = None) -> int:
 
 
 def train(config: str, work_dir: str, options: List[str],
-          flags: Sequence[str] = ()) -> float:
+          flags: Sequence[str] = (), threads: Optional[int] = None) -> float:
     """Run ``tools/train.py`` on ``config`` (plus ``flags``, e.g.
-    ``--amp``); return its wall time. Its peak memory is recorded in the
-    work dir (:mod:`.train_costs`)."""
+    ``--amp``; ``threads``: its ``OMP_NUM_THREADS`` unless the caller's
+    environment sets one); return its wall time. Its peak memory is
+    recorded in the work dir (:mod:`.train_costs`)."""
     command = [
         sys.executable,
         osp.join(REPO_ROOT, 'tools', 'train.py'), config, '--work-dir',
@@ -106,7 +107,11 @@ def train(config: str, work_dir: str, options: List[str],
     start = time.time()
     print(f'  $ {" ".join(command)}\n    (log: {log_path})', flush=True)
     with open(log_path, 'w') as log:
-        returncode = run_measured(command, work_dir, log, cwd=REPO_ROOT)
+        env = None
+        if threads is not None and 'OMP_NUM_THREADS' not in os.environ:
+            env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+        returncode = run_measured(command, work_dir, log, cwd=REPO_ROOT,
+                                  env=env)
     if returncode != 0:
         with open(log_path) as f:
             tail = ''.join(f.readlines()[-30:])

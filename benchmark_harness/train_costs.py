@@ -32,12 +32,14 @@ def vm_hwm_mb(pid: Union[int, str]) -> Optional[float]:
 
 
 def run_measured(command: Sequence[str], work_dir: str, log,
-                 cwd: Optional[str] = None, interval: float = 0.2) -> int:
-    """Run ``command`` with output to ``log``; write its wall time and peak
-    RSS to ``work_dir/train_resources.json``; return its exit status."""
+                 cwd: Optional[str] = None, interval: float = 0.2,
+                 env: Optional[Dict[str, str]] = None) -> int:
+    """Run ``command`` (in ``env``, default this process's) with output to
+    ``log``; write its wall time and peak RSS to
+    ``work_dir/train_resources.json``; return its exit status."""
     start = time.time()
     process = subprocess.Popen(list(command), cwd=cwd, stdout=log,
-                               stderr=subprocess.STDOUT)
+                               stderr=subprocess.STDOUT, env=env)
     peak = None
     try:
         while True:

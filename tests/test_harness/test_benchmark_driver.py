@@ -12,9 +12,11 @@ import pytest
 from benchmark_harness import ablation, benchmark
 
 
-def fake_train(calls):
-    def train(config, work_dir, options, flags=()):
+def fake_train(calls, threads_seen=None):
+    def train(config, work_dir, options, flags=(), threads=None):
         calls.append((osp.basename(config), work_dir, list(options)))
+        if threads_seen is not None:
+            threads_seen.append(threads)
         assert list(flags) == []  # --amp only with --device cuda
         epochs = int(next(o.split('=')[1] for o in options
                           if o.startswith('train_cfg.max_epochs=')))
@@ -36,31 +38,44 @@ def fake_train(calls):
     return train
 
 
-def test_driver_trains_teachers_first_then_groups_and_reports(
+def fake_evaluate(evaluated):
+    def evaluate(config, checkpoint, work_dir):
+        evaluated.append((osp.basename(config), checkpoint))
+        return {'coco/AP': 0.69, 'PCK': 0.92}
+    return evaluate
+
+
+def test_driver_evaluates_the_shipped_teacher_trains_the_rest_and_reports(
         tmp_path, monkeypatch, capsys):
-    calls = []
+    calls, evaluated, threads = [], [], []
     monkeypatch.setattr(benchmark, 'train', fake_train(calls))
-    monkeypatch.setattr(ablation, 'train', fake_train(calls))
+    monkeypatch.setattr(benchmark, 'evaluate', fake_evaluate(evaluated))
+    monkeypatch.setattr(ablation, 'train', fake_train(calls, threads))
     monkeypatch.setattr(ablation, 'model_costs', lambda config: dict(
         params=1_000_000, train_params=1_200_000, flops=10_000_000))
     out_dir = str(tmp_path / 'out')
     result = benchmark.main([
-        '--scale', '0.25', '--groups', 'ikd', 'dwpose-pair', '--skip-steps',
+        '--scale', '2', '--groups', 'ikd', 'dwpose-pair', '--skip-steps',
+        '--seeds', '0', '1', '--jobs', '2',
         '--work-dir', str(tmp_path / 'work'), '--out-dir', out_dir])
 
+    # the shipped heatmap teacher is evaluated, never trained
+    assert evaluated == [('td-hm_res18-w32_synthetic-128x96.py', osp.join(
+        benchmark.REPO_ROOT, 'checkpoints', 'quickstart_teacher_fp16.pth'))]
     teachers = [c for c in calls
                 if osp.basename(osp.dirname(c[1])) == 'teachers']
-    assert sorted(t[0] for t in teachers) == [
-        'td-hm_res18-w32_synthetic-128x96.py',
+    assert [t[0] for t in teachers] == [
         'td-simcc_res18-w32_synthetic-128x96.py']
-    assert calls[:2] == teachers  # teachers before any student
-    assert all('train_cfg.max_epochs=4' in t[2] for t in teachers)
-    students = calls[2:]
+    assert calls[0] == teachers[0]  # the teacher before any student
+    assert 'train_cfg.max_epochs=6' in teachers[0][2]
+    students = calls[1:]
     assert len(students) == 2 * (len(ablation.GROUPS['ikd']) +
                                  len(ablation.GROUPS['dwpose-pair']))
     assert all('train_cfg.max_epochs=2' in c[2] for c in students)
+    # two trainings at a time share the cores
+    assert set(threads) == {max(1, (os.cpu_count() or 1) // 2)}
     # the cosine of every recipe is stretched to the shorter run
-    assert all('param_scheduler.1.T_max=4' in t[2] for t in teachers)
+    assert 'param_scheduler.1.T_max=6' in teachers[0][2]
     assert all('param_scheduler.1.T_max=2' in c[2] for c in students)
     # each distiller gets its own group's teacher, under its own key
     dwpose = [c for c in students if c[0].startswith('dwpose_')]
@@ -69,12 +84,17 @@ def test_driver_trains_teachers_first_then_groups_and_reports(
             for o in c[2]) for c in dwpose)
     integral = [c for c in students if c[0].startswith('ikd-integral_')]
     assert integral and all(
-        any(o.startswith('model.teacher_ckpt=') and 'td-hm_res18-w32' in o
-            for o in c[2]) for c in integral)
+        any(o.startswith('model.teacher_ckpt=') and
+            o.endswith('quickstart_teacher_fp16.pth') for o in c[2])
+        for c in integral)
 
     rows = {(r['group'], r['method']): r for r in result['accuracy']}
     assert rows[('ikd', 'integral (all three)')]['ap'] == \
         pytest.approx(0.155)
+    # the same seeds are paired: the fake gain is +0.05 on each seed
+    gain = rows[('ikd', 'integral (all three)')]['ap_gain']
+    assert gain['mean'] == pytest.approx(0.05) and gain['n'] == 2
+    assert result['teacher']['coco/AP'] == 0.69
     assert rows[('ikd', 'integral (all three)')]['train_params'] == 1_200_000
     for name in ('results.json', 'results.md', 'ap_vs_params.png'):
         assert osp.isfile(osp.join(out_dir, name))
@@ -91,9 +111,35 @@ def test_driver_trains_teachers_first_then_groups_and_reports(
 
     # --reuse trains nothing that already reached its epochs
     calls.clear()
+    evaluated.clear()
     benchmark.main([
-        '--scale', '0.25', '--groups', 'ikd', '--skip-steps', '--reuse',
+        '--scale', '2', '--groups', 'ikd', '--skip-steps', '--reuse',
+        '--seeds', '0', '1',
         '--work-dir', str(tmp_path / 'work'), '--out-dir', out_dir])
-    assert calls == []
+    assert calls == [] and evaluated == []
     with pytest.raises(SystemExit):  # AMP needs CUDA
         benchmark.main(['--amp', '--skip-steps'])
+
+
+def test_parallel_runs_finish_before_the_first_failure_is_raised(
+        tmp_path, monkeypatch):
+    calls = []
+    good = fake_train(calls)
+
+    def train(config, work_dir, options, flags=(), threads=None):
+        if 'seed1' in work_dir and 'ikd-logit_' in config:
+            raise RuntimeError('training ikd-logit failed (exit 1)')
+        return good(config, work_dir, options, flags)
+
+    monkeypatch.setattr(ablation, 'train', train)
+    runs = ablation.plan_group('ikd', [0, 1], 1, '/teacher.pth',
+                               str(tmp_path))
+    with pytest.raises(RuntimeError, match='ikd-logit failed'):
+        ablation.execute(runs, 1, jobs=2)
+    # every other run still trained: no work lost to one failure
+    assert len(calls) == len(runs) - 1
+
+
+def test_default_benchmark_is_three_paired_seeds_of_every_method():
+    assert len(benchmark.DEFAULT_SEEDS) >= 3
+    assert set(benchmark.DEFAULT_GROUPS) == {'ikd', 'crd', 'dwpose-pair'}

@@ -84,8 +84,10 @@ def test_command_writes_json_markdown_and_png(tmp_path, capsys):
     saved = json.loads((out / 'results.json').read_text())
     assert len(saved['accuracy']) == 5 and saved['steps'] is None
     table = (out / 'results.md').read_text()
-    assert ('| crd | TCD (teacher-aided) | 1.000 | - | - | 0.2100 (0.0100) | '
-            '68% |') in table
+    # results without seeds (older files) show no paired gain
+    assert ('| crd | TCD (teacher-aided) | 0.2100 (0.0100) | - | 68% |'
+            ) in table
+    assert '| crd | TCD (teacher-aided) | 1.000 | - | - |' in table
     assert '**no**' in table  # the OCD target is reported as missed
     assert (out / 'ap_vs_params.png').stat().st_size > 10_000
     with pytest.raises(SystemExit):
@@ -135,3 +137,38 @@ def test_targets_key_on_method_ids_not_labels():
     assert ocd['value'] == pytest.approx(0.03)
     assert ('TCD (teacher-aided) (renamed) closes >= 60% of the '
             'teacher-student AP gap') in checks
+
+
+def test_paired_gain_pairs_by_seed_and_gives_a_t_interval():
+    from benchmark_harness.benchmark_report import paired_gain
+    # seed 5 of the method has no baseline run: it is left out
+    gain = paired_gain([0.30, 0.32, 0.37, 0.9], [0, 1, 2, 5],
+                       [0.20, 0.20, 0.25], [0, 1, 2])
+    assert gain['diffs'] == pytest.approx([0.10, 0.12, 0.12])
+    assert gain['mean'] == pytest.approx(0.34 / 3)
+    # t(0.975, df=2) = 4.303; sd of the diffs = 0.011547
+    half = 4.3027 * 0.0115470 / 3 ** 0.5
+    assert gain['low'] == pytest.approx(0.34 / 3 - half, abs=1e-4)
+    assert gain['high'] == pytest.approx(0.34 / 3 + half, abs=1e-4)
+    assert paired_gain([0.3], [0], [0.2], [0]) is None  # one pair: no CI
+
+
+def test_ap_gap_target_and_its_interval_per_method():
+    groups = dict(crd=[
+        dict(result('regression student alone', [0.0, 0.02, 0.01],
+                    [0.3, 0.3, 0.3]), seeds=[0, 1, 2], id='crd.student-alone'),
+        dict(result('TCD (teacher-aided)', [0.20, 0.21, 0.22],
+                    [0.5, 0.5, 0.5]), seeds=[0, 1, 2], id='crd.tcd'),
+        dict(result('OCD (online)', [0.01, 0.01, 0.02], [0.3, 0.3, 0.3]),
+             seeds=[0, 1, 2], id='crd.ocd')])
+    rows = accuracy_rows(groups, TEACHER)
+    checks = {c['target']: c for c in check_targets(rows, None)}
+    tcd_gap = checks['TCD (teacher-aided) closes >= 50% of the teacher-'
+                     'student AP gap']
+    assert tcd_gap['value'] == pytest.approx(0.20 / 0.30) and tcd_gap['met']
+    tcd_ci = checks['TCD (teacher-aided): 95% interval of the paired AP '
+                    'gain excludes zero (low end)']
+    assert tcd_ci['met'] and '3 seeds' in tcd_ci['note']
+    ocd_ci = checks['OCD (online): 95% interval of the paired AP gain '
+                    'excludes zero (low end)']
+    assert not ocd_ci['met']  # diffs +0.01, -0.01, +0.01
