@@ -32,6 +32,7 @@ from typing import Optional, Sequence
 
 import torch
 
+from mmpose_kd.utils.markdown import markdown_table
 from . import REPO_ROOT
 from .benchmark_steps import machine, paired_ratio, time_steps
 
@@ -174,15 +175,15 @@ def format_report(result: dict) -> str:
         f'  per 1,000 instance-views: '
         f'{build["seconds_per_1000_instance_views"]:.1f} s, '
         f'{build["mb_per_1000_instance_views"]:.1f} MB', '',
-        '| step | median (s) |', '|---|---|']
-    lines += [f'| {name} | {summary["medians_s"][name]:.4f} |'
-              for name in STEPS]
-    lines += ['', '| ratio | of medians | paired median (95% CI) |',
-              '|---|---|---|']
-    for name, row in summary['ratios'].items():
-        lines.append(f'| {name} | {row["ratio_of_medians"]:.3f} | '
-                     f'{row["median"]:.3f} ({row["low"]:.3f}-'
-                     f'{row["high"]:.3f}) |')
+    ]
+    lines += markdown_table(('step', 'median (s)'), (
+        (name, f'{summary["medians_s"][name]:.4f}') for name in STEPS))
+    lines.append('')
+    lines += markdown_table(
+        ('ratio', 'of medians', 'paired median (95% CI)'),
+        ((name, f'{row["ratio_of_medians"]:.3f}',
+          f'{row["median"]:.3f} ({row["low"]:.3f}-{row["high"]:.3f})')
+         for name, row in summary['ratios'].items()))
     even = summary['break_even']
     lines.append('')
     if even:
