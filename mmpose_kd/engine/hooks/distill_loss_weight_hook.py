@@ -31,6 +31,11 @@ class DistillLossWeightHook(Hook):
         by_epoch (bool): Whether the schedule arguments count epochs.
         by_fraction (bool): Whether they are fractions of the run, in
             [0, 1]. Not with ``by_epoch``.
+        per_epoch (bool): Hold each epoch's factor (the schedule's value at
+            the epoch's first iteration) for the whole epoch instead of
+            updating it every iteration: a linear 1 -> 0 over the run is
+            then DWPose's ``1 - epoch / max_epochs``, which keeps the full
+            weight through a one-epoch run. Needs an epoch-based loop.
 
     Example:
         >>> dict(type='mmpose_kd.DistillLossWeightHook', schedules={
@@ -43,7 +48,8 @@ class DistillLossWeightHook(Hook):
     def __init__(self,
                  schedules: Dict[str, dict],
                  by_epoch: bool = False,
-                 by_fraction: bool = False):
+                 by_fraction: bool = False,
+                 per_epoch: bool = False):
         if not isinstance(schedules, dict) or not schedules:
             raise ValueError('DistillLossWeightHook: `schedules` must be a '
                              'non-empty dict of module path -> schedule.')
@@ -69,6 +75,7 @@ class DistillLossWeightHook(Hook):
         self.schedules = schedules
         self.by_epoch = by_epoch
         self.by_fraction = by_fraction
+        self.per_epoch = bool(per_epoch)
         self._base_weights: Optional[Dict[str, float]] = None
 
     def _resolve(self, runner):
@@ -92,6 +99,11 @@ class DistillLossWeightHook(Hook):
             }
         self._iters_per_epoch = max(len(runner.train_dataloader), 1) \
             if self.by_epoch else 1
+        if self.per_epoch and not getattr(runner.train_loop, 'max_epochs',
+                                          None):
+            raise ValueError('DistillLossWeightHook: `per_epoch=True` needs '
+                             'an epoch-based training loop, got '
+                             f'{type(runner.train_loop).__name__}.')
 
     def _args(self, cfg: dict, max_iters: int) -> dict:
         scale = max_iters if self.by_fraction else self._iters_per_epoch
@@ -107,10 +119,13 @@ class DistillLossWeightHook(Hook):
         return args
 
     def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
+        iteration = runner.iter
+        if self.per_epoch:
+            iteration = runner.epoch * max(len(runner.train_dataloader), 1)
         for path, module in self._modules.items():
             cfg = self.schedules[path]
             factor = schedule_factor(
-                cfg['type'], runner.iter, **self._args(cfg, runner.max_iters))
+                cfg['type'], iteration, **self._args(cfg, runner.max_iters))
             module.loss_weight = self._base_weights[path] * factor
             runner.message_hub.update_scalar(f'train/weight/{path}',
                                              module.loss_weight)

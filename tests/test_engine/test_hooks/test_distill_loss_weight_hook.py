@@ -78,3 +78,56 @@ def test_fraction_schedule_arguments_validated():
     with pytest.raises(ValueError, match='cannot both be True'):
         DistillLossWeightHook({'head.coord_distill': dict(
             type='linear', end=0.2)}, by_fraction=True, by_epoch=True)
+
+
+DWPOSE_PAIR = (f'{CONFIGS_ROOT}/benchmark/kd-dwpose-losses_simcc-res18-w32_'
+               'simcc-res18-w16_synthetic-128x96.py')
+
+
+def _weights_per_iter(hook, epochs, iters_per_epoch):
+    model = nn.Module()
+    model.loss = nn.Module()
+    model.loss.loss_weight = 2.0
+    runner = SimpleNamespace(
+        model=model, max_iters=epochs * iters_per_epoch, iter=0, epoch=0,
+        message_hub=_Hub(), train_dataloader=[None] * iters_per_epoch,
+        train_loop=SimpleNamespace(max_epochs=epochs))
+    hook.before_train(runner)
+    weights = []
+    for iteration in range(epochs * iters_per_epoch):
+        runner.iter, runner.epoch = iteration, iteration // iters_per_epoch
+        hook.before_train_iter(runner, iteration % iters_per_epoch)
+        weights.append(model.loss.loss_weight)
+    return weights
+
+
+@pytest.mark.parametrize('epochs', [1, 3])
+def test_per_epoch_linear_decay_is_dwposes_one_minus_epoch_over_epochs(
+        epochs):
+    # Per iteration, a one-epoch run decayed to ~0 within its only epoch;
+    # DWPoseDistiller keeps (1 - 0 / 1) = full weight through it.
+    hook = DistillLossWeightHook(
+        {'loss': dict(type='linear', start_factor=1.0, end_factor=0.0)},
+        by_epoch=True, per_epoch=True)
+    weights = _weights_per_iter(hook, epochs, 4)
+    expected = [2.0 * (1 - (i // 4) / epochs) for i in range(epochs * 4)]
+    assert weights == pytest.approx(expected)
+
+
+def test_per_epoch_needs_an_epoch_loop():
+    hook = DistillLossWeightHook({'loss': dict(type='constant')},
+                                 per_epoch=True)
+    model = nn.Module()
+    model.loss = nn.Module()
+    model.loss.loss_weight = 1.0
+    runner = SimpleNamespace(model=model, train_dataloader=[None],
+                             train_loop=SimpleNamespace(max_iters=10))
+    with pytest.raises(ValueError, match='per_epoch=True.*epoch-based'):
+        hook.before_train(runner)
+
+
+def test_the_dwpose_losses_recipe_decays_per_epoch_like_dwpose():
+    cfg = Config.fromfile(DWPOSE_PAIR)
+    hook = next(h for h in cfg.custom_hooks
+                if h['type'].endswith('DistillLossWeightHook'))
+    assert hook.get('by_epoch') and hook.get('per_epoch')
