@@ -17,7 +17,8 @@ from typing import Dict, List, Optional, Sequence
 
 from mmpose_kd.utils.markdown import markdown_table
 from .benchmark_steps import CHEAP_TEACHER_METHODS, paired_cell
-from .methods import BASELINE_GROUP, GROUP_ORDER, PAIR_GROUPS, method_id
+from .methods import (BASELINE_GROUP, BY_ID, GROUP_ORDER, PAIR_GROUPS,
+                      method_id)
 
 GAP_TARGET = 0.60  # TCD and integral IKD close >= 60% of the gap
 AP_GAP_TARGET = 0.50  # OCD, TCD, integral IKD close >= 50% of the AP gap
@@ -66,19 +67,26 @@ def accuracy_rows(groups: Dict[str, List[dict]],
                   teacher: Dict[str, float],
                   pair_teacher: Optional[Dict[str, float]] = None
                   ) -> List[dict]:
-    """Rows per method with AP/PCK mean and spread and the gap closed, the
-    group's first row (or its BASELINE_GROUP's) being the student alone."""
+    """Rows per method with AP/PCK mean and spread, the paired gain over its
+    baseline and the share of the teacher-baseline gap it closes. The
+    baseline is the method's own (:attr:`.methods.Method.baseline`), else
+    its group's first row (or its BASELINE_GROUP's): the student alone."""
     rows = []
+    by_id = {result.get('id'): result for results in groups.values()
+             for result in results}
     for group, results in groups.items():
         baseline_group = groups.get(BASELINE_GROUP.get(group, group))
         if not baseline_group:
             continue
-        baseline = baseline_group[0]
         group_teacher = (pair_teacher or {}) if group in PAIR_GROUPS \
             else teacher
         for result in results:
-            row = dict(id=result.get('id') or method_id(
-                           group, result['method']),
+            row_id = result.get('id') or method_id(group, result['method'])
+            method = BY_ID.get(row_id)
+            baseline = by_id.get(method.baseline) if method and \
+                method.baseline else None
+            baseline = baseline or baseline_group[0]
+            row = dict(id=row_id,
                        group=group, method=result['method'],
                        config=result['config'], params=result['params'],
                        train_params=result.get('train_params'),
@@ -87,6 +95,7 @@ def accuracy_rows(groups: Dict[str, List[dict]],
                        pck=result.get('pck_mean'),
                        pck_spread=result.get('pck_spread'),
                        seeds=len(result['aps']),
+                       baseline=baseline['method'],
                        step_s=result.get('step_s'),
                        peak_memory_mb=result.get(
                            'cuda_memory_mb', result.get('peak_rss_mb')))
@@ -214,9 +223,11 @@ def format_markdown(rows: List[dict], teacher: Dict[str, float],
         return None if value is None else value * scale
 
     lines += markdown_table(
-        ('group', 'method', 'AP (+/-)', 'AP gain [95%]', 'AP gap closed',
-         'PCK@0.1 (+/-)', 'PCK gain [95%]', 'PCK gap closed', 'seeds'),
+        ('group', 'method', 'gain over', 'AP (+/-)', 'AP gain [95%]',
+         'AP gap closed', 'PCK@0.1 (+/-)', 'PCK gain [95%]',
+         'PCK gap closed', 'seeds'),
         ((r['group'], r['method'],
+          '-' if r['baseline'] == r['method'] else r['baseline'],
           f'{num(r["ap"])} ({num(r["ap_spread"])})',
           gain_cell(r.get('ap_gain')),
           num(r.get('ap_gap_closed'), '{:.0%}'),
@@ -225,9 +236,10 @@ def format_markdown(rows: List[dict], teacher: Dict[str, float],
           num(r.get('pck_gap_closed'), '{:.0%}'), r['seeds'])
          for r in rows))
     lines += ['', '(+/-): half the range over seeds. Gain: the mean over '
-              'seeds of (method - its student alone) on the same seed, '
+              'seeds of (method - the run it is a gain over) on the same '
+              'seed, '
               'with its 95% Student-t interval. Gap closed: mean gain / '
-              '(teacher - student alone).', '', '### Model and training '
+              '(teacher - baseline).', '', '### Model and training '
               'costs', '']
     lines += markdown_table(
         ('group', 'method', 'deployed params (M)', 'train-time params (M)',

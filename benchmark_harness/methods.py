@@ -18,11 +18,14 @@ class Method:
         label (str): Display name in tables and plots.
         config (str): The recipe, relative to the checkout.
         group (str): The ablation group it is trained and reported in.
+        baseline (str, optional): The id of the method its gain is
+            measured against; default: its group's student alone.
     """
     id: str
     label: str
     config: str
     group: str
+    baseline: Optional[str] = None
 
     @property
     def teacher(self) -> Optional[str]:
@@ -103,7 +106,7 @@ METHODS: List[Method] = [
     Method('crd.downsized-tcd', 'downsized head + TCD',
            'configs/crd/tcd_hm-res18-w32_reg-res18-w16-downsized_'
            'synthetic-128x96.py',
-           'crd'),
+           'crd', baseline='crd.downsized-alone'),
 ]
 BY_ID: Dict[str, Method] = {m.id: m for m in METHODS}
 

@@ -85,7 +85,8 @@ def test_command_writes_json_markdown_and_png(tmp_path, capsys):
     assert len(saved['accuracy']) == 5 and saved['steps'] is None
     table = (out / 'results.md').read_text()
     # results without seeds (older files) show no paired gain
-    assert ('| crd | TCD (teacher-aided) | 0.2100 (0.0100) | - | 68% |'
+    assert ('| crd | TCD (teacher-aided) | regression student alone | '
+            '0.2100 (0.0100) | - | 68% |'
             ) in table
     assert '| crd | TCD (teacher-aided) | 1.000 | - | - |' in table
     assert '**no**' in table  # the OCD target is reported as missed
@@ -172,3 +173,21 @@ def test_ap_gap_target_and_its_interval_per_method():
     ocd_ci = checks['OCD (online): 95% interval of the paired AP gain '
                     'excludes zero (low end)']
     assert not ocd_ci['met']  # diffs +0.01, -0.01, +0.01
+
+
+def test_a_method_with_its_own_baseline_is_measured_against_it():
+    groups = dict(crd=[
+        dict(result('regression student alone', [0.0, 0.0], [0.2, 0.2]),
+             seeds=[0, 1], id='crd.student-alone'),
+        dict(result('downsized head alone', [0.0, 0.0], [0.3, 0.32]),
+             seeds=[0, 1], id='crd.downsized-alone'),
+        dict(result('downsized head + TCD', [0.0, 0.0], [0.4, 0.41]),
+             seeds=[0, 1], id='crd.downsized-tcd')])
+    rows = {r['id']: r for r in accuracy_rows(groups, TEACHER)}
+    tcd = rows['crd.downsized-tcd']
+    assert tcd['baseline'] == 'downsized head alone'
+    assert tcd['pck_gain']['diffs'] == pytest.approx([0.10, 0.09])
+    assert tcd['pck_gap_closed'] == pytest.approx(0.095 / (0.61 - 0.31))
+    # a head variant without its own baseline: the group's student alone
+    assert rows['crd.downsized-alone']['baseline'] == \
+        'regression student alone'
