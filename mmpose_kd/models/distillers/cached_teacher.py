@@ -12,6 +12,7 @@ and checkpoint, and every loss that needs more than the cache holds
 (teacher features, or heatmaps from a keypoints-only cache) is refused,
 naming the loss.
 """
+import dataclasses
 from typing import Dict, Optional
 
 import torch
@@ -37,6 +38,8 @@ HEATMAP_LOSSES = (CoordDistillLoss, RenderedHeatmapDistillLoss,
 #: Losses a cache without heatmaps can feed.
 KEYPOINT_LOSSES = (CoordDistillLoss, )
 CACHE_KEYS = ('dir', )
+#: The record a coordinate loss reads: the cache's decoded keypoints.
+KEYPOINTS = 'head.decoded_keypoints'
 
 
 class CachedTeacher:
@@ -96,10 +99,16 @@ class CachedTeacher:
                 f'{hint}, or remove `{name}`. Losses a cache can feed: '
                 f'{", ".join(t.__name__ for t in supported)}.')
 
-    def check_built_loss(self, field: str, loss) -> None:
-        """A keypoints-only cache feeds a coordinate loss only if the loss
-        decodes heatmaps as the cache did."""
+    def check_built_loss(self, field: str, loss,
+                         route: LossRoute) -> LossRoute:
+        """The route ``loss`` reads the cache through. A coordinate loss
+        that decodes as the cache did reads the stored keypoints (no
+        soft-argmax per step: it was most of a cached step's extra cost);
+        from a keypoints-only cache it must decode so."""
         decode = self.cache.manifest['decode']
+        if isinstance(loss, KEYPOINT_LOSSES) and \
+                loss.decode_settings == decode:
+            return dataclasses.replace(route, module=KEYPOINTS)
         if not self.cache.has_heatmaps and \
                 loss.decode_settings != decode:
             raise ValueError(
@@ -108,6 +117,7 @@ class CachedTeacher:
                 f'holds keypoints decoded with {decode} and no heatmaps: set '
                 'the loss\'s soft_argmax_* to those, or rebuild the cache '
                 'with --heatmaps.')
+        return route
 
     def route(self, spec: str, field: str) -> LossRoute:
         """The route of a loss's ``teacher_input``: the head's output only."""
@@ -120,7 +130,8 @@ class CachedTeacher:
         return LossRoute(field=field, tap=tap, module='head')
 
     def outputs(self, data_samples, device) -> Dict[str, object]:
-        """``{'head': teacher output}`` of a batch, from its samples."""
+        """``{'head': teacher output, KEYPOINTS: its decoded keypoints}``
+        of a batch, from its samples."""
         targets = []
         for index, sample in enumerate(data_samples):
             element = getattr(sample, TARGETS_KEY, None)
@@ -137,11 +148,13 @@ class CachedTeacher:
                     f' cache {self.root!r} is {self.cache_id!r}: point the '
                     'pipeline and `teacher_cache` at the same directory.')
             targets.append(element)
-        if self.cache.has_heatmaps:
-            heatmaps = torch.cat([t.heatmaps for t in targets])
-            return {'head': heatmaps.to(device=device, dtype=torch.float32)}
         keypoints = torch.cat([t.keypoints for t in targets]).to(device)
         scores = torch.cat([t.scores for t in targets]).to(device)
-        return {'head': DecodedTeacherKeypoints(
+        decoded = DecodedTeacherKeypoints(
             keypoints, scores, self.heatmap_size,
-            dict(self.cache.manifest['decode']))}
+            dict(self.cache.manifest['decode']))
+        if not self.cache.has_heatmaps:
+            return {'head': decoded, KEYPOINTS: decoded}
+        heatmaps = torch.cat([t.heatmaps for t in targets])
+        return {'head': heatmaps.to(device=device, dtype=torch.float32),
+                KEYPOINTS: decoded}

@@ -190,7 +190,8 @@ class PoseDistiller(BaseModel):
         except KeyError as error:
             raise KeyError(f'`{field}`: {error.args[0]}') from None
         if cached is not None:
-            cached.check_built_loss(field, self.distill_losses[name])
+            routes['teacher'] = cached.check_built_loss(
+                field, self.distill_losses[name], routes['teacher'])
         self.loss_routes[name] = routes
 
     @property

@@ -85,6 +85,37 @@ def test_keypoints_only_cache_feeds_the_coordinate_loss(caches):
     assert isinstance(outputs['head'], DecodedTeacherKeypoints)
 
 
+def test_heatmap_cache_feeds_the_coordinate_loss_its_stored_keypoints(
+        caches, monkeypatch):
+    # Decoding the cached heatmaps every step was most of a cached step's
+    # extra cost; a coordinate loss that decodes as the cache did reads the
+    # keypoints the builder stored, the heatmap losses the heatmaps.
+    from mmpose_kd.models.distillers.cached_teacher import KEYPOINTS
+    from mmpose_kd.models.losses import CoordDistillLoss
+    data_dir, work_dir, full, _ = caches
+    seen = []
+    original = CoordDistillLoss.pseudo_targets
+
+    def spy(self, teacher):
+        seen.append(type(teacher))
+        return original(self, teacher)
+
+    monkeypatch.setattr(CoordDistillLoss, 'pseudo_targets', spy)
+    cached, (cached_losses, live_losses) = paired_losses(
+        data_dir, work_dir, full)
+    assert cached.loss_routes['loss_coord']['teacher'].module == KEYPOINTS
+    assert cached.loss_routes['loss_heatmap']['teacher'].module == 'head'
+    assert seen == [DecodedTeacherKeypoints, torch.Tensor]  # cached, live
+    torch.testing.assert_close(cached_losses['distill.loss_coord'],
+                               live_losses['distill.loss_coord'],
+                               rtol=1e-4, atol=1e-6)
+    # other decode settings: the loss decodes the cached heatmaps itself
+    other = dict(loss_coord=dict(type='CoordDistillLoss',
+                                 soft_argmax_window=3))
+    cached, _ = paired_losses(data_dir, work_dir, full, other)
+    assert cached.loss_routes['loss_coord']['teacher'].module == 'head'
+
+
 def pseudo_sample(model, cache_dir, data_dir, work_dir):
     cfg = cached_cfg(data_dir, work_dir, cache_dir, view=0)
     return DATASETS.build(cfg.train_dataloader.dataset)[0]['data_samples']
