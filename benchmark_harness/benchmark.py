@@ -16,7 +16,9 @@ budget:
    student weights with and without distillation), ``--jobs`` trainings at a
    time;
 3. the training-step cost comparison
-   (:mod:`benchmark_harness.benchmark_steps`);
+   (:mod:`benchmark_harness.benchmark_steps`) and the teacher cache's
+   (:mod:`benchmark_harness.teacher_cache_benchmark`: build time and size,
+   cached-TCD step against the student alone and live TCD);
 4. the report (:mod:`benchmark_harness.benchmark_report`): JSON, Markdown and
    PNG under ``--out-dir``: per method the mean paired gain over its student
    alone with a 95% interval and the share of the teacher-student gap it
@@ -35,7 +37,8 @@ import os.path as osp
 import time
 from typing import List, Optional, Sequence
 
-from . import ablation, benchmark_report, benchmark_steps
+from . import (ablation, benchmark_report, benchmark_steps,
+               teacher_cache_benchmark)
 from .epoch_budget import epoch_options
 from .methods import GROUP_ORDER
 from . import REPO_ROOT
@@ -119,6 +122,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                         'comparison (CUDA)')
     parser.add_argument('--step-rounds', type=int, default=20)
     parser.add_argument('--skip-steps', action='store_true')
+    parser.add_argument('--skip-cache', action='store_true',
+                        help='leave out the teacher-cache cost stage')
     parser.add_argument('--reuse', action='store_true',
                         help='keep runs that already reached their epochs')
     parser.add_argument('--work-dir', default=osp.join(
@@ -179,6 +184,12 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         step_argv = ['--rounds', str(args.step_rounds), '--device',
                      args.device, '--out', steps_file]
         benchmark_steps.main(step_argv + (['--amp'] if args.amp else []))
+    if not args.skip_cache:
+        stage('teacher-cache cost comparison')
+        os.makedirs(args.out_dir, exist_ok=True)
+        teacher_cache_benchmark.main([
+            '--device', args.device, '--out',
+            osp.join(args.out_dir, 'teacher_cache.json')])
     stage('report')
     report_argv = [
         '--ablation-dir', ablation_dir, '--teacher-metrics',

@@ -56,7 +56,7 @@ def test_driver_evaluates_the_shipped_teacher_trains_the_rest_and_reports(
     out_dir = str(tmp_path / 'out')
     result = benchmark.main([
         '--scale', '2', '--groups', 'ikd', 'dwpose-pair', '--skip-steps',
-        '--seeds', '0', '1', '--jobs', '2',
+        '--skip-cache', '--seeds', '0', '1', '--jobs', '2',
         '--work-dir', str(tmp_path / 'work'), '--out-dir', out_dir])
 
     # the shipped heatmap teacher is evaluated, never trained
@@ -114,11 +114,22 @@ def test_driver_evaluates_the_shipped_teacher_trains_the_rest_and_reports(
     evaluated.clear()
     benchmark.main([
         '--scale', '2', '--groups', 'ikd', '--skip-steps', '--reuse',
-        '--seeds', '0', '1',
+        '--skip-cache', '--seeds', '0', '1',
         '--work-dir', str(tmp_path / 'work'), '--out-dir', out_dir])
     assert calls == [] and evaluated == []
     with pytest.raises(SystemExit):  # AMP needs CUDA
         benchmark.main(['--amp', '--skip-steps'])
+
+    # the teacher-cache stage runs unless skipped, into the output dir
+    cache_argv = []
+    monkeypatch.setattr(benchmark.teacher_cache_benchmark, 'main',
+                        cache_argv.append)
+    benchmark.main([
+        '--scale', '2', '--groups', 'ikd', '--skip-steps', '--reuse',
+        '--seeds', '0', '1',
+        '--work-dir', str(tmp_path / 'work'), '--out-dir', out_dir])
+    assert cache_argv == [['--device', 'cpu', '--out',
+                           osp.join(out_dir, 'teacher_cache.json')]]
 
 
 def test_parallel_runs_finish_before_the_first_failure_is_raised(
