@@ -12,20 +12,24 @@ from tests.config_runs import REPO_ROOT, coco_tiny_config
 
 LIVE_TCD = 'quickstart/tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
 CACHED_TCD = 'crd/tcd-cached_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
+LIVE_IKD_LOGIT = 'ikd/ikd-logit_hm-res18-w32_hm-res18-w18_synthetic-128x96.py'
+CACHED_IKD_LOGIT = ('ikd/ikd-logit-cached_hm-res18-w32_hm-res18-w18_'
+                    'synthetic-128x96.py')
 SHIPPED_TEACHER = osp.join(REPO_ROOT, 'checkpoints',
                            'quickstart_teacher_fp16.pth')
 
 
-def live_cfg(data_dir: str, work_dir: str, max_epochs: int = 1):
-    cfg = coco_tiny_config(LIVE_TCD, data_dir, work_dir, max_epochs)
+def live_cfg(data_dir: str, work_dir: str, max_epochs: int = 1,
+             recipe: str = LIVE_TCD):
+    cfg = coco_tiny_config(recipe, data_dir, work_dir, max_epochs)
     cfg.model.teacher_ckpt = cfg.teacher_ckpt = SHIPPED_TEACHER
     return cfg
 
 
 def cached_cfg(data_dir: str, work_dir: str, cache_dir: str,
-               max_epochs: int = 1, view=None):
-    """The cached recipe on coco_tiny, reading ``cache_dir``."""
-    cfg = coco_tiny_config(CACHED_TCD, data_dir, work_dir, max_epochs)
+               max_epochs: int = 1, view=None, recipe: str = CACHED_TCD):
+    """The cached ``recipe`` on coco_tiny, reading ``cache_dir``."""
+    cfg = coco_tiny_config(recipe, data_dir, work_dir, max_epochs)
     cfg.model.teacher_ckpt = cfg.teacher_ckpt = SHIPPED_TEACHER
     cfg.model.teacher_cache.dir = cache_dir
     for transform in cfg.train_dataloader.dataset.pipeline:

@@ -14,8 +14,9 @@ from mmengine.runner import Runner
 from mmpose.registry import DATASETS, MODELS
 from mmpose_kd.cache import TeacherCacheMismatchError
 from mmpose_kd.models.losses.teacher_keypoints import DecodedTeacherKeypoints
-from tests.cache_runs import SHIPPED_TEACHER, build_cache, cached_cfg, \
-    live_cfg
+from tests.cache_runs import (CACHED_IKD_LOGIT, LIVE_IKD_LOGIT,
+                              SHIPPED_TEACHER, build_cache, cached_cfg,
+                              live_cfg)
 
 
 @pytest.fixture(scope='module')
@@ -210,3 +211,32 @@ def test_runner_trains_the_cached_recipe_and_moves_the_view_each_epoch(
     after = runner.model.student.state_dict()
     assert not torch.equal(before['backbone.conv1.weight'],
                            after['backbone.conv1.weight'])
+
+
+def test_the_tcd_cache_serves_the_cached_ikd_logit_recipe(caches, tmp_path):
+    # Same teacher, checkpoint, data and crop: the heatmap student's logit
+    # loss reads the cache the TCD recipe built, equal to the live loss
+    # within float16, and a Runner trains from it (the hook's fingerprint
+    # checks pass for the other student's pipeline).
+    data_dir, work_dir, full, _ = caches
+    cached_cfg_ = cached_cfg(data_dir, work_dir, full, view=0,
+                             recipe=CACHED_IKD_LOGIT)
+    cached = build_model(cached_cfg_.model)
+    live = build_model(live_cfg(data_dir, work_dir,
+                                recipe=LIVE_IKD_LOGIT).model)
+    live.student.load_state_dict(cached.student.state_dict())
+    dataset = DATASETS.build(cached_cfg_.train_dataloader.dataset)
+    batch = cached.data_preprocessor(
+        pseudo_collate([dataset[i] for i in range(8)]), True)
+    losses = [model.loss(batch['inputs'], batch['data_samples'])
+              for model in (cached.train(), live.train())]
+    assert cached.teacher is None
+    torch.testing.assert_close(losses[0]['distill.loss_logit'],
+                               losses[1]['distill.loss_logit'],
+                               rtol=2e-3, atol=1e-6)
+
+    runner = Runner.from_cfg(cached_cfg(data_dir, str(tmp_path), full,
+                                        recipe=CACHED_IKD_LOGIT))
+    runner.train()
+    loss = runner.message_hub.log_scalars['train/distill.loss_logit']
+    assert torch.isfinite(torch.tensor(loss.current()))
