@@ -106,23 +106,27 @@ def execute(runs: Sequence[Run], epochs: Optional[int], reuse: bool = False,
             raise error
 
 
-def tabulate(runs: Sequence[Run]) -> List[dict]:
-    """One row per method (in run order): its per-seed metrics read from
-    the work dirs, their mean and half range, and its costs."""
+def tabulate(runs: Sequence[Run], model_sizes: bool = True) -> List[dict]:
+    """One row per method (in run order): its per-seed metrics and seconds
+    per iteration read from the work dirs, their mean and half range, its
+    training costs and (``model_sizes``) its params and FLOPs."""
     rows = []
     for method in dict.fromkeys(run.method for run in runs):
         mine = [run for run in runs if run.method == method]
         metrics = [last_metrics(run.work_dir) for run in mine]
+        costs = [read_train_costs(run.work_dir) for run in mine]
         aps = [m['coco/AP'] for m in metrics]
         pcks = [m.get('PCK', float('nan')) for m in metrics]
+        sizes = model_costs(mine[0].config) if model_sizes else {}
         rows.append(dict(
             id=method.id, method=method.label, config=method.config,
-            **model_costs(mine[0].config), seeds=[run.seed for run in mine],
+            **sizes, seeds=[run.seed for run in mine],
             metrics=metrics, aps=aps, mean=statistics.mean(aps),
             spread=(max(aps) - min(aps)) / 2, pcks=pcks,
             pck_mean=statistics.mean(pcks),
             pck_spread=(max(pcks) - min(pcks)) / 2,
-            **run_costs([read_train_costs(run.work_dir) for run in mine])))
+            step_s_per_seed=[c.get('step_s') for c in costs],
+            **run_costs(costs)))
     return rows
 
 

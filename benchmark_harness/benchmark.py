@@ -186,7 +186,6 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         benchmark_steps.main(step_argv + (['--amp'] if args.amp else []))
     if not args.skip_cache:
         stage('teacher-cache cost comparison')
-        os.makedirs(args.out_dir, exist_ok=True)
         teacher_cache_benchmark.main([
             '--device', args.device, '--out',
             osp.join(args.out_dir, 'teacher_cache.json')])

@@ -32,7 +32,6 @@ alone in a subprocess and its peak RSS is reported. The command line
 """
 import argparse
 import copy
-import json
 import os
 import os.path as osp
 import platform
@@ -49,6 +48,7 @@ import torch
 
 from mmpose_kd.utils.markdown import markdown_table
 from . import REPO_ROOT
+from .result_files import write_result_files
 
 METHODS = ('student', 'teacher_fwd', 'teacher_fwd_train_bn', 'ours',
            'ours_bf16', 'ours_channels_last', 'dwpose', 'ours_logit_only',
@@ -259,13 +259,19 @@ class Bench:
 
     def run(self, name: str) -> float:
         """Seconds of one call of step ``name`` (synchronised on CUDA)."""
-        if self.device.type == 'cuda':
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        self.steps[name]()
-        if self.device.type == 'cuda':
-            torch.cuda.synchronize()
-        return time.perf_counter() - start
+        return timed_call(self.steps[name], self.device)
+
+
+def timed_call(step: Callable[[], object], device: torch.device) -> float:
+    """Seconds of one call of ``step``, synchronised before and after on
+    CUDA so that queued kernels are counted in the call they belong to."""
+    if device.type == 'cuda':
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    step()
+    if device.type == 'cuda':
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
 
 
 def time_steps(bench: Bench, rounds: int, warmup: int = 2,
@@ -453,11 +459,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     print(table)
     result = dict(setting=setting, steps=rows)
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=2)
-        with open(osp.splitext(args.out)[0] + '.md', 'w') as f:
-            f.write(table + '\n')
+        write_result_files(args.out, result, table)
     return result
 
 

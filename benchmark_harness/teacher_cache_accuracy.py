@@ -16,22 +16,19 @@
    interval").
 """
 import argparse
-import json
-import os
 import os.path as osp
 import time
 from typing import Optional, Sequence
 
 from mmpose_kd.utils.markdown import markdown_table
 from . import REPO_ROOT
-from .ablation import Run, execute
+from .ablation import Run, execute, tabulate
 from .benchmark_report import paired_gain
 from .epoch_budget import epoch_options
 from .methods import Method
-from .quickstart import last_metrics
+from .result_files import write_result_files
 from .shipped_teacher import SHIPPED_TEACHER, verified_teacher
 from .teacher_cache_benchmark import CACHED, LIVE
-from .train_costs import read_train_costs
 
 GROUP = 'teacher-cache'
 METHODS = (Method(f'{GROUP}.live-tcd', 'TCD, live teacher', LIVE, GROUP),
@@ -96,17 +93,10 @@ def plan(seeds: Sequence[int], epochs: int, cache_dir: str,
 
 def summarize(runs) -> dict:
     """Per recipe its per-seed metrics and s/iter; the paired difference."""
-    rows = {}
-    for method in METHODS:
-        mine = [run for run in runs if run.method == method]
-        metrics = [last_metrics(run.work_dir) for run in mine]
-        rows[method.id] = dict(
-            label=method.label, config=method.config,
-            seeds=[run.seed for run in mine],
-            aps=[m['coco/AP'] for m in metrics],
-            pcks=[m.get('PCK', float('nan')) for m in metrics],
-            step_s=[read_train_costs(run.work_dir).get('step_s')
-                    for run in mine])
+    rows = {row['id']: dict(label=row['method'], config=row['config'],
+                            seeds=row['seeds'], aps=row['aps'],
+                            pcks=row['pcks'], step_s=row['step_s_per_seed'])
+            for row in tabulate(runs, model_sizes=False)}
     live, cached = (rows[m.id] for m in METHODS)
     difference = {
         metric: paired_gain(cached[key], cached['seeds'], live[key],
@@ -162,9 +152,5 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     report = format_report(result)
     print(report)
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=2)
-        with open(osp.splitext(args.out)[0] + '.md', 'w') as f:
-            f.write(report + '\n')
+        write_result_files(args.out, result, report)
     return result

@@ -21,9 +21,7 @@ apart from the random transforms vs. their replay). The command line is
 """
 import argparse
 import copy
-import json
 import math
-import os
 import os.path as osp
 import shutil
 import statistics
@@ -34,7 +32,8 @@ import torch
 
 from mmpose_kd.utils.markdown import markdown_table
 from . import REPO_ROOT
-from .benchmark_steps import machine, paired_ratio, time_steps
+from .benchmark_steps import machine, paired_ratio, time_steps, timed_call
+from .result_files import write_result_files
 
 LIVE = 'configs/quickstart/tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
 CACHED = ('configs/crd/'
@@ -129,13 +128,7 @@ class StepBench:
                                 model.train_step(copy.copy(self.data), optim))
 
     def run(self, name: str) -> float:
-        if self.device.type == 'cuda':
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        self.steps[name]()
-        if self.device.type == 'cuda':
-            torch.cuda.synchronize()
-        return time.perf_counter() - start
+        return timed_call(self.steps[name], self.device)
 
 
 def summarize(times, build, batch_size: int, run_epochs: int) -> dict:
@@ -248,11 +241,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     report = format_report(result)
     print(report)
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=2)
-        with open(osp.splitext(args.out)[0] + '.md', 'w') as f:
-            f.write(report + '\n')
+        write_result_files(args.out, result, report)
     return result
 
 
