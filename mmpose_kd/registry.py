@@ -10,6 +10,7 @@ from mmpose.registry import DATASETS as MMPOSE_DATASETS
 from mmpose.registry import HOOKS as MMPOSE_HOOKS
 from mmpose.registry import KEYPOINT_CODECS as MMPOSE_KEYPOINT_CODECS
 from mmpose.registry import MODELS as MMPOSE_MODELS
+from mmpose.registry import OPTIM_WRAPPERS as MMPOSE_OPTIM_WRAPPERS
 from mmpose.registry import TRANSFORMS as MMPOSE_TRANSFORMS
 
 SCOPE = 'mmpose_kd'
@@ -23,6 +24,12 @@ DATASETS = Registry(
     locations=['mmpose_kd.datasets'])
 HOOKS = Registry(
     'hook', parent=MMPOSE_HOOKS, scope=SCOPE, locations=['mmpose_kd.engine'])
+# Optimizer wrappers (CPU mixed precision, mmpose_kd.engine).
+OPTIM_WRAPPERS = Registry(
+    'optim_wrapper',
+    parent=MMPOSE_OPTIM_WRAPPERS,
+    scope=SCOPE,
+    locations=['mmpose_kd.engine'])
 # Data transforms (the teacher cache's replay and packing, mmpose_kd.cache).
 TRANSFORMS = Registry(
     'transform',

@@ -1,12 +1,14 @@
 """The logic behind ``tools/train.py``: parse flags, build the config, train.
 
 The command line follows MMPose's ``tools/train.py`` (so ``mim train
-mmpose_kd`` and ``torch.distributed.launch`` can drive it) with three
-CPU-aware changes: ``import mmpose_kd`` runs first (the shims and
-registries), a distributed launch without CUDA uses the ``gloo`` backend, and
-``--amp`` is refused with a clear message where MMEngine's
-``AmpOptimWrapper`` cannot run (it needs a CUDA/NPU/MLU/MUSA device; there is
-no CPU fallback, so results never silently change precision).
+mmpose_kd`` and ``torch.distributed.launch`` can drive it) with CPU-aware
+changes: ``import mmpose_kd`` runs first (the shims and registries), a
+distributed launch without CUDA uses the ``gloo`` backend, and ``--amp``
+picks MMEngine's ``AmpOptimWrapper`` where CUDA (or NPU/MLU/MUSA) is there
+and :class:`~mmpose_kd.engine.CPUAmpOptimWrapper` (bfloat16) on a CPU with
+native bfloat16; elsewhere it stops with a clear message, so results never
+silently change precision or slow down. ``--channels-last`` adds
+:class:`~mmpose_kd.engine.hooks.ChannelsLastHook`.
 
 Checkpoints: ``--resume`` only sets ``cfg.resume``/``cfg.load_from``; loading
 goes through MMEngine's normal ``Runner.resume`` path, where
@@ -21,13 +23,18 @@ from mmengine.device import (is_cuda_available, is_mlu_available,
                              is_musa_available, is_npu_available)
 from mmengine.runner import Runner
 
+from mmpose_kd.utils.precision import cpu_bf16_supported
+
 from .runner_args import (add_common_args, apply_cfg_options, apply_launcher,
                           apply_work_dir, enable_visualization,
                           export_local_rank)
 
 AMP_WRAPPER = 'AmpOptimWrapper'
+CPU_AMP_WRAPPER = 'mmpose_kd.CPUAmpOptimWrapper'
 # Wrapper types --amp may replace; a custom wrapper must opt in itself.
-PLAIN_WRAPPERS = ('OptimWrapper', AMP_WRAPPER)
+PLAIN_WRAPPERS = ('OptimWrapper', AMP_WRAPPER, 'CPUAmpOptimWrapper',
+                  CPU_AMP_WRAPPER)
+CHANNELS_LAST_HOOK = 'mmpose_kd.ChannelsLastHook'
 
 
 def amp_device_available() -> bool:
@@ -36,13 +43,23 @@ def amp_device_available() -> bool:
             or is_musa_available())
 
 
+def amp_wrapper_type() -> str:
+    """The optimizer wrapper ``--amp`` uses here; raise ``RuntimeError``
+    saying why when there is none."""
+    if amp_device_available():
+        return AMP_WRAPPER
+    if cpu_bf16_supported():
+        return CPU_AMP_WRAPPER
+    raise RuntimeError(
+        '--amp needs a CUDA (or NPU/MLU/MUSA) device, or a CPU with native '
+        'bfloat16 (avx512_bf16 or amx_bf16 in /proc/cpuinfo); this machine '
+        'has neither, and emulated bfloat16 is slower than float32. Run '
+        'without --amp.')
+
+
 def check_amp_available() -> None:
     """Raise ``RuntimeError`` explaining why ``--amp`` cannot be used here."""
-    if not amp_device_available():
-        raise RuntimeError(
-            '--amp needs a CUDA (or NPU/MLU/MUSA) device: MMEngine\'s '
-            'AmpOptimWrapper has no CPU mode. Run without --amp on this '
-            'machine.')
+    amp_wrapper_type()
 
 
 def build_train_parser() -> argparse.ArgumentParser:
@@ -58,7 +75,13 @@ def build_train_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='automatic mixed precision (needs a CUDA device)')
+        help='automatic mixed precision: float16 AMP on CUDA, bfloat16 on '
+        'a CPU with native bfloat16 (AVX512-BF16/AMX)')
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='channels-last memory format for the model (student and '
+        'teacher) and its inputs (mmpose_kd.ChannelsLastHook)')
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -100,14 +123,9 @@ def merge_train_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_evaluator = None
     apply_work_dir(cfg, args.work_dir, args.config)
     if args.amp:
-        check_amp_available()
-        wrapper_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if wrapper_type not in PLAIN_WRAPPERS:
-            raise ValueError(
-                f'--amp cannot convert optim_wrapper type {wrapper_type!r}; '
-                f'use one of {PLAIN_WRAPPERS} or set AMP in the config')
-        cfg.optim_wrapper.type = AMP_WRAPPER
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        apply_amp(cfg)
+    if getattr(args, 'channels_last', False):
+        apply_channels_last(cfg)
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None
@@ -127,6 +145,31 @@ def merge_train_args(cfg: Config, args: argparse.Namespace) -> Config:
     # asked for.
     apply_launcher(cfg, args.launcher)
     return cfg
+
+
+def apply_amp(cfg: Config) -> None:
+    """Switch ``cfg.optim_wrapper`` to this machine's mixed precision."""
+    target = amp_wrapper_type()
+    wrapper_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper_type not in PLAIN_WRAPPERS:
+        raise ValueError(
+            f'--amp cannot convert optim_wrapper type {wrapper_type!r}; '
+            f'use one of {PLAIN_WRAPPERS} or set AMP in the config')
+    cfg.optim_wrapper.type = target
+    if target == AMP_WRAPPER:
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    else:
+        cfg.optim_wrapper.pop('loss_scale', None)
+        cfg.optim_wrapper.dtype = 'bfloat16'
+
+
+def apply_channels_last(cfg: Config) -> None:
+    """Add :class:`ChannelsLastHook` to ``cfg.custom_hooks`` (once)."""
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(str(h.get('type', '')).endswith('ChannelsLastHook')
+               for h in hooks):
+        hooks.append(dict(type=CHANNELS_LAST_HOOK))
+    cfg.custom_hooks = hooks
 
 
 def build_train_config(args: argparse.Namespace) -> Config:

@@ -97,13 +97,47 @@ def test_gloo_added_when_config_has_no_env_cfg(no_cuda):
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
 
 
-def test_amp_refused_without_cuda(no_cuda, capsys):
+@pytest.fixture
+def cpu_bf16(monkeypatch):
+    """Pretend this CPU has (True) or lacks (False) native bfloat16."""
+    def set_support(value):
+        monkeypatch.setattr('mmpose_kd.cli.train.cpu_bf16_supported',
+                            lambda: value)
+    return set_support
+
+
+def test_amp_refused_without_cuda_or_cpu_bf16(no_cuda, cpu_bf16, capsys):
+    cpu_bf16(False)
     with pytest.raises(SystemExit) as error:
         parse_train_args([TINY_CONFIG, '--amp'])
     assert error.value.code == 2
     message = capsys.readouterr().err
     assert '--amp needs a CUDA' in message
+    assert 'native bfloat16' in message
     assert 'Run without --amp' in message
+
+
+def test_amp_picks_cpu_bfloat16_wrapper_without_cuda(no_cuda, cpu_bf16):
+    cpu_bf16(True)
+    cfg = train_cfg('--amp')
+    assert cfg.optim_wrapper.type == 'mmpose_kd.CPUAmpOptimWrapper'
+    assert cfg.optim_wrapper.dtype == 'bfloat16'
+    assert 'loss_scale' not in cfg.optim_wrapper
+    assert cfg.optim_wrapper.optimizer.type == 'Adam'
+
+
+def test_channels_last_flag_adds_the_hook_once_beside_config_hooks():
+    base = Config.fromfile(TINY_CONFIG)
+    base.custom_hooks = [dict(type='mmpose_kd.StudentCheckpointHook')]
+    merged = merge_train_args(
+        base, parse_train_args([TINY_CONFIG, '--channels-last']))
+    assert [h['type'] for h in merged.custom_hooks] == [
+        'mmpose_kd.StudentCheckpointHook', 'mmpose_kd.ChannelsLastHook']
+    again = merge_train_args(
+        merged, parse_train_args([TINY_CONFIG, '--channels-last']))
+    assert len(again.custom_hooks) == 2
+    assert not any('ChannelsLast' in h['type']
+                   for h in train_cfg().get('custom_hooks', []))
 
 
 def test_amp_switches_to_amp_optim_wrapper_with_cuda(with_cuda):

@@ -1,3 +1,4 @@
+from .channels_last_hook import ChannelsLastHook
 from .distill_loss_weight_hook import DistillLossWeightHook
 from .loss_balance_hook import LossBalanceHook
 from .safe_checkpoint_hook import SafeCheckpointHook
@@ -6,6 +7,7 @@ from .teacher_cache_hook import TeacherCacheHook
 from .weight_schedules import schedule_factor
 
 __all__ = [
-    'DistillLossWeightHook', 'LossBalanceHook', 'SafeCheckpointHook',
-    'StudentCheckpointHook', 'TeacherCacheHook', 'schedule_factor'
+    'ChannelsLastHook', 'DistillLossWeightHook', 'LossBalanceHook',
+    'SafeCheckpointHook', 'StudentCheckpointHook', 'TeacherCacheHook',
+    'schedule_factor'
 ]

@@ -16,6 +16,7 @@ from torch import Tensor
 
 from mmpose_kd.registry import MODELS
 from mmpose_kd.utils.output_recorder import record_outputs
+from mmpose_kd.utils.precision import as_float32, float32_region
 from mmpose_kd.utils.validation import check_non_negative_number
 from .cached_teacher import CachedTeacher
 from .finite_check import (check_finite_mode, current_iteration,
@@ -64,12 +65,14 @@ class PoseDistiller(BaseModel):
             dropped forward are restored); single-process only.
             ``False``: no check. Costs one host sync per step.
             Defaults to True.
-        teacher_dtype (str): Precision of the teacher's forward:
-            ``'float32'`` (default), or ``'bfloat16'``/``'float16'`` under
-            ``torch.autocast`` on the input's device (outputs are cast back
-            to float32 before the losses). Makes the teacher cheaper where
-            the hardware has fast reduced precision (GPUs; CPUs with AMX /
-            AVX512-BF16); measure with ``tools/analysis/benchmark.py``.
+        teacher_dtype (str): Precision of the teacher's forward.
+            ``'auto'`` (default) follows the training's: bfloat16 under
+            ``CPUAmpOptimWrapper``, the AMP dtype under ``AmpOptimWrapper``,
+            float32 otherwise. ``'float32'`` keeps the teacher in float32
+            even then; ``'bfloat16'``/``'float16'`` autocast it on the
+            input's device whatever the student does. Outputs are cast
+            back to float32 before the losses, which always run in float32
+            (docs/precision.md).
         teacher_channels_last (bool): Run the teacher in channels-last
             memory format. Defaults to False.
         teacher_cache (dict, optional): ``dict(dir=CACHE_DIR)``: never build
@@ -96,7 +99,7 @@ class PoseDistiller(BaseModel):
                  student_loss_weight: float = 1.0,
                  eval_teacher: bool = False,
                  check_finite: Union[bool, str] = True,
-                 teacher_dtype: str = 'float32',
+                 teacher_dtype: str = 'auto',
                  teacher_channels_last: bool = False,
                  teacher_cache: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -269,8 +272,10 @@ class PoseDistiller(BaseModel):
             student = routes['student'].pick(student_records, 'student')
             teacher = routes['teacher'].pick(teacher_records, 'teacher')
             try:
-                losses[f'distill.{name}'] = loss_module(
-                    student, teacher, keypoint_weights=keypoint_weights)
+                with float32_region(inputs.device.type):
+                    losses[f'distill.{name}'] = loss_module(
+                        as_float32(student), as_float32(teacher),
+                        keypoint_weights=keypoint_weights)
             except (ValueError, TypeError, IndexError) as error:
                 raise type(error)(
                     f'`distill_losses.{name}` (student_input='

@@ -16,20 +16,15 @@ from mmpose_kd.utils.checkpoint import (STUDENT_PREFIX, extract_state_dict,
                                         load_state_dict_checked,
                                         safe_load_checkpoint)
 from mmpose_kd.utils.output_recorder import record_outputs
+from mmpose_kd.utils.precision import as_float32, autocast_dtype
 from .model_pair import check_pair
 
-#: ``teacher_dtype`` values: None means no autocast.
-TEACHER_DTYPES = {'float32': None, 'bfloat16': torch.bfloat16,
-                  'float16': torch.float16}
-
-
-def _as_float32(value):
-    """Float32, contiguous copies of the tensors in a teacher output."""
-    if isinstance(value, Tensor):
-        return value.float().contiguous()
-    if isinstance(value, (tuple, list)):
-        return type(value)(_as_float32(v) for v in value)
-    return value
+#: ``teacher_dtype`` values. ``'auto'`` (None) follows the autocast in
+#: effect: the optimizer wrapper's under mixed-precision training
+#: (``CPUAmpOptimWrapper``, ``AmpOptimWrapper``), float32 otherwise.
+#: ``'float32'`` runs the teacher in float32 even then.
+TEACHER_DTYPES = {'auto': None, 'float32': torch.float32,
+                  'bfloat16': torch.bfloat16, 'float16': torch.float16}
 
 
 def load_teacher_weights(teacher: torch.nn.Module, path: str,
@@ -73,15 +68,24 @@ def run_teacher(teacher: nn.Module, inputs: Tensor,
                 dtype: Optional[torch.dtype] = None,
                 channels_last: bool = False) -> Dict[str, object]:
     """Run ``teacher`` once without gradient; return the ``taps``' outputs
-    by path (float32 whatever ``dtype`` the forward ran in)."""
+    by path (float32 whatever precision the forward ran in).
+
+    ``dtype`` None follows the autocast in effect; ``torch.float32`` turns
+    it off for the teacher; a reduced dtype autocasts to it.
+    """
+    device = inputs.device.type
     if channels_last:
         inputs = inputs.contiguous(memory_format=torch.channels_last)
     autocast = contextlib.nullcontext()
-    if dtype is not None:
-        autocast = torch.autocast(inputs.device.type, dtype=dtype)
+    if dtype == torch.float32:
+        autocast = torch.autocast(device, enabled=False)
+    elif dtype is not None:
+        autocast = torch.autocast(device, dtype=dtype)
+    reduced = dtype not in (None, torch.float32) or (
+        dtype is None and autocast_dtype(device) is not None)
     with torch.no_grad(), autocast, record_outputs(dict(taps)) as rec:
         feats = teacher.extract_feat(inputs)
         teacher.head.forward(feats)
-    if dtype is not None or channels_last:
-        rec = {k: _as_float32(v) for k, v in rec.items()}
+    if reduced or channels_last:
+        rec = {k: as_float32(v) for k, v in rec.items()}
     return rec
