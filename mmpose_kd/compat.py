@@ -6,7 +6,7 @@ whose guard finds it needed; each returns False (and changes nothing) where
 its guard says the real dependency works or the patch is already in. The
 first four make the OpenMMLab pose stack run on a CPU-only machine and do
 nothing on a GPU machine with full ``mmcv``, ``torchvision`` and numpy 1; the
-last two apply wherever their guard holds, GPU machines included.
+last three apply wherever their guard holds, GPU machines included.
 Over 300 lines on purpose: one listed place, and tests load this file by
 path, without the package, to run stock MMPose on this CPU stack.
 
@@ -34,6 +34,14 @@ path, without the package, to run stock MMPose on this CPU stack.
   needs ``MMPOSE_KD_ALLOW_UNSAFE_CHECKPOINTS=1``. ``torch.load``'s own default
   is left unchanged. Applied wherever torch has weights-only allow-lists
   (``torch.serialization.safe_globals``, torch >= 2.5), GPU or not.
+* Checkpoints by URL (``shim_safe_remote_checkpoints``): MMEngine's
+  ``http(s)://``, ``torchvision://``, ``open-mmlab://`` and ``mmcls://``
+  loaders (and their aliases ``modelzoo://``, ``openmmlab://``) call
+  ``torch.hub.load_state_dict_from_url``, which unpickles in full. They are
+  replaced by one loader that downloads through
+  :mod:`mmpose_kd.utils.remote_checkpoint` (torch hub cache, hash in the
+  name checked, one retry) and reads the file with ``safe_load_checkpoint``,
+  same allow-list and opt-in as above. Same guard as above.
 * Annotation files (``shim_annotation_file_errors``): MMPose's COCO-style
   datasets' ``_load_annotations`` is wrapped so that a missing or unreadable
   annotation file raises an error naming the dataset and the file
@@ -262,6 +270,20 @@ def _skip_set_device(device) -> None:
     """Without CUDA there is no device to select."""
 
 
+#: What a runner-side load names in its errors: MMEngine's loaders do not
+#: know which config field the checkpoint came from.
+RUNNER_CHECKPOINT_FIELD = 'load_from / resume / init_cfg checkpoint'
+
+
+def _safe_loader_needed(checkpoint_loader, prefix: str) -> bool:
+    """Whether MMEngine's loader of ``prefix`` is still to be replaced: it is
+    not ours yet, and torch has weights-only allow-lists
+    (``torch.serialization.safe_globals``, torch >= 2.5)."""
+    loader = checkpoint_loader._schemes.get(prefix)
+    return (not getattr(loader, '_mmpose_kd_safe', False)
+            and hasattr(torch.serialization, 'safe_globals'))
+
+
 def shim_safe_runner_checkpoints() -> bool:
     """Read MMEngine's local checkpoints weights-only, whatever torch's
     default or ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` say.
@@ -272,10 +294,7 @@ def shim_safe_runner_checkpoints() -> bool:
     ``MMPOSE_KD_ALLOW_UNSAFE_CHECKPOINTS=1``, read at each load.
     """
     from mmengine.runner.checkpoint import CheckpointLoader
-    loader = CheckpointLoader._schemes.get('')
-    if getattr(loader, '_mmpose_kd_safe', False):
-        return False
-    if not hasattr(torch.serialization, 'safe_globals'):
+    if not _safe_loader_needed(CheckpointLoader, ''):
         return False
     from mmpose_kd.utils.checkpoint import (safe_load_checkpoint,
                                             unsafe_checkpoints_allowed)
@@ -284,12 +303,48 @@ def shim_safe_runner_checkpoints() -> bool:
         return safe_load_checkpoint(
             os.path.expanduser(filename),
             map_location=map_location,
-            allow_unsafe=unsafe_checkpoints_allowed())
+            allow_unsafe=unsafe_checkpoints_allowed(),
+            field=RUNNER_CHECKPOINT_FIELD)
 
     load_from_local_safely._mmpose_kd_safe = True
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_local_safely, force=True)
     _APPLIED.add('safe_runner_checkpoints')
+    return True
+
+
+def shim_safe_remote_checkpoints() -> bool:
+    """Fetch MMEngine's URL and model-zoo checkpoints with a checked
+    download and read them weights-only, like local ones.
+
+    MMEngine's ``http(s)://``, ``torchvision://``/``modelzoo://``,
+    ``open-mmlab://``/``openmmlab://`` and ``mmcls://`` loaders go through
+    ``torch.hub.load_state_dict_from_url``, which unpickles in full. Guarded
+    like :func:`shim_safe_runner_checkpoints`; the same opt-in applies.
+    """
+    from mmengine.runner.checkpoint import (CheckpointLoader,
+                                            _process_mmcls_checkpoint)
+    if not _safe_loader_needed(CheckpointLoader, 'https://'):
+        return False
+    from mmpose_kd.utils.checkpoint import (safe_load_checkpoint,
+                                            unsafe_checkpoints_allowed)
+    from mmpose_kd.utils.remote_checkpoint import (MMCLS_PREFIX,
+                                                   REMOTE_PREFIXES)
+
+    def load_from_url_safely(filename, map_location):
+        checkpoint = safe_load_checkpoint(
+            filename, map_location=map_location,
+            allow_unsafe=unsafe_checkpoints_allowed(),
+            field=RUNNER_CHECKPOINT_FIELD)
+        if filename.startswith(MMCLS_PREFIX):  # as MMEngine's mmcls loader
+            checkpoint = _process_mmcls_checkpoint(checkpoint)
+        return checkpoint
+
+    load_from_url_safely._mmpose_kd_safe = True
+    CheckpointLoader.register_scheme(
+        prefixes=list(REMOTE_PREFIXES), loader=load_from_url_safely,
+        force=True)
+    _APPLIED.add('safe_remote_checkpoints')
     return True
 
 
@@ -313,5 +368,6 @@ def apply_all() -> set:
     shim_numpy2_circle_radius()
     shim_cpu_distributed()
     shim_safe_runner_checkpoints()
+    shim_safe_remote_checkpoints()
     shim_annotation_file_errors()
     return set(_APPLIED)

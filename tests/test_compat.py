@@ -21,6 +21,7 @@ from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 
 from mmpose_kd import compat
 from mmpose_kd.utils import CheckpointLoadError
+from mmpose_kd.utils.remote_checkpoint import REMOTE_PREFIXES
 
 SIMCC = 'mmpose.visualization.simcc_vis'
 
@@ -339,3 +340,53 @@ def test_checkpoint_shim_applies_once():
     loader = CheckpointLoader._schemes['']
     assert compat.shim_safe_runner_checkpoints() is False
     assert CheckpointLoader._schemes[''] is loader
+
+
+# -------------------------------------- runner checkpoints by URL/model zoo
+#: MMEngine's own loaders of the schemes that download.
+MMENGINE_URL_LOADERS = {
+    'http://': mm_checkpoint.load_from_http,
+    'https://': mm_checkpoint.load_from_http,
+    'torchvision://': mm_checkpoint.load_from_torchvision,
+    'modelzoo://': mm_checkpoint.load_from_torchvision,
+    'open-mmlab://': mm_checkpoint.load_from_openmmlab,
+    'openmmlab://': mm_checkpoint.load_from_openmmlab,
+    'mmcls://': mm_checkpoint.load_from_mmcls,
+}
+
+
+@pytest.fixture
+def mmengine_url_loaders_restored(monkeypatch):
+    """MMEngine's downloading loaders in place, as before the import."""
+    monkeypatch.setattr(CheckpointLoader, '_schemes',
+                        {**CheckpointLoader._schemes, **MMENGINE_URL_LOADERS})
+
+
+def test_every_downloading_scheme_loads_safely():
+    assert sorted(REMOTE_PREFIXES) == sorted(MMENGINE_URL_LOADERS)
+    for prefix in REMOTE_PREFIXES:
+        loader = CheckpointLoader._get_checkpoint_loader(prefix + 'x.pth')
+        assert getattr(loader, '_mmpose_kd_safe', False), prefix
+
+
+def test_remote_checkpoint_shim_replaces_mmengines_url_loaders(
+        mmengine_url_loaders_restored):
+    assert not getattr(CheckpointLoader._schemes['https://'],
+                       '_mmpose_kd_safe', False)
+    assert compat.shim_safe_remote_checkpoints() is True
+    for prefix in REMOTE_PREFIXES:
+        assert CheckpointLoader._schemes[prefix]._mmpose_kd_safe, prefix
+
+
+def test_remote_checkpoint_shim_inactive_without_weights_only_allow_list(
+        mmengine_url_loaders_restored, monkeypatch):
+    monkeypatch.delattr(torch.serialization, 'safe_globals')
+    assert compat.shim_safe_remote_checkpoints() is False
+    for prefix, loader in MMENGINE_URL_LOADERS.items():
+        assert CheckpointLoader._schemes[prefix] is loader
+
+
+def test_remote_checkpoint_shim_applies_once():
+    loaders = dict(CheckpointLoader._schemes)
+    assert compat.shim_safe_remote_checkpoints() is False
+    assert CheckpointLoader._schemes == loaders

@@ -77,16 +77,28 @@ def safe_load_checkpoint(path: str,
                          field: str = 'checkpoint') -> dict:
     """Load ``path`` without executing code from it (unless ``allow_unsafe``).
 
+    A URL or model-zoo name (``https://``, ``torchvision://``,
+    ``open-mmlab://``, ...) is first fetched into torch's hub cache by
+    :func:`mmpose_kd.utils.remote_checkpoint.fetch_checkpoint` (once; hash
+    in the name checked), then loaded like a local file.
+
     Args:
-        path (str): Local checkpoint file.
+        path (str): Local checkpoint file, URL or model-zoo name.
         map_location: Passed to :func:`torch.load`.
         allow_unsafe (bool): Full unpickling; only for files you trust.
         field (str): Config field the path came from, used in errors.
     """
+    # Imported here: that module's error class subclasses this module's.
+    from .remote_checkpoint import fetch_checkpoint, is_remote_checkpoint
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f'`{field}` must be a file path, got {path!r}.')
+        raise TypeError(f'`{field}` must be a file path or URL, got '
+                        f'{path!r}.')
+    shown = repr(str(path))
+    if is_remote_checkpoint(path):
+        url, path = path, fetch_checkpoint(path, field=field)
+        shown = f'{url!r} (local copy {path!r})'
     if not os.path.isfile(path):
-        raise FileNotFoundError(f'`{field}`: checkpoint file {str(path)!r} '
+        raise FileNotFoundError(f'`{field}`: checkpoint file {shown} '
                                 'does not exist.')
     try:
         if allow_unsafe:
@@ -101,9 +113,10 @@ def safe_load_checkpoint(path: str,
             hint = (' It holds objects outside the safe allow-list; if you '
                     'trust this file, pass allow_unsafe=True (for a teacher: '
                     '`teacher_ckpt_allow_unsafe=True`; for the runner\'s '
-                    f'load_from/resume: {UNSAFE_CHECKPOINTS_ENV}=1).')
+                    'load_from/resume and init_cfg checkpoints: '
+                    f'{UNSAFE_CHECKPOINTS_ENV}=1).')
         raise CheckpointLoadError(
-            f'`{field}`: cannot read checkpoint {str(path)!r}: '
+            f'`{field}`: cannot read checkpoint {shown}: '
             f'{type(error).__name__}: {error}.{hint}') from error
 
 
