@@ -20,6 +20,8 @@ from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
 from mmpose_kd.functional.soft_argmax import DEFAULT_WINDOW, soft_argmax_2d
+from mmpose_kd.utils.remote_checkpoint import (fetch_checkpoint,
+                                               is_remote_checkpoint)
 from .fingerprint import (PART_NAMES, TeacherCacheMismatchError, check_part,
                           dataset_fingerprint, digest, pipeline_fingerprint,
                           teacher_fingerprint)
@@ -64,6 +66,8 @@ def teacher_from_config(cfg: Config, teacher_ckpt: Optional[str]
             'no teacher checkpoint: pass --teacher-ckpt (or set the '
             "distiller config's `teacher_ckpt`); a cache of a randomly "
             'initialised teacher teaches nothing.')
+    if is_remote_checkpoint(checkpoint):
+        checkpoint = fetch_checkpoint(checkpoint, field='teacher_ckpt')
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(
             f'teacher checkpoint {checkpoint!r} does not exist.')

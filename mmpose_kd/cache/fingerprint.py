@@ -22,6 +22,10 @@ from typing import Iterator, List, Optional, Tuple
 
 from mmengine.config import ConfigDict
 
+from mmpose_kd.utils.file_hash import file_sha256
+from mmpose_kd.utils.remote_checkpoint import (fetch_checkpoint,
+                                               is_remote_checkpoint)
+
 
 class TeacherCacheMismatchError(ValueError):
     """The cache was built for another teacher, dataset or pipeline."""
@@ -43,20 +47,14 @@ def digest(value) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def file_sha256(path: str) -> str:
-    sha = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            sha.update(block)
-    return sha.hexdigest()
-
-
 def teacher_fingerprint(teacher_cfg: dict,
                         checkpoint: Optional[str]) -> dict:
     """The teacher part: its model config (``init_cfg`` dropped, as the
     distiller does) and its checkpoint's SHA-256 (None without one)."""
     model = plain(teacher_cfg)
     model.pop('init_cfg', None)
+    if checkpoint is not None and is_remote_checkpoint(checkpoint):
+        checkpoint = fetch_checkpoint(checkpoint, field='teacher_ckpt')
     return dict(
         model=model,
         checkpoint=None if checkpoint is None else osp.basename(checkpoint),

@@ -31,6 +31,7 @@ from mmengine.runner import checkpoint as mm_checkpoint
 from tqdm import tqdm
 
 from .checkpoint import CheckpointLoadError
+from .file_hash import file_sha256
 
 URL_PREFIXES = ('http://', 'https://')
 
@@ -125,14 +126,6 @@ def hash_prefix_in_name(file_name: str) -> Optional[str]:
     return matches[-1].group(1)
 
 
-def _file_sha256(path: str) -> str:
-    sha = hashlib.sha256()
-    with open(path, 'rb') as file:
-        for block in iter(lambda: file.read(_CHUNK_BYTES), b''):
-            sha.update(block)
-    return sha.hexdigest()
-
-
 def fetch_checkpoint(name: str, field: str = 'checkpoint',
                      progress: Optional[bool] = None) -> str:
     """The local file of a URL or model-zoo ``name``, downloaded if needed.
@@ -180,7 +173,7 @@ def cached_download(url: str, field: str = 'checkpoint',
     cached = osp.join(cache_dir, file_name)
     expected = hash_prefix_in_name(file_name)
     if osp.isfile(cached):
-        if expected is None or _file_sha256(cached).startswith(expected):
+        if expected is None or file_sha256(cached).startswith(expected):
             return cached
         print_log(f'{cached} does not match the SHA-256 prefix {expected} '
                   'in its name; downloading it again.', logger='current',

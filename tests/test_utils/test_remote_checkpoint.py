@@ -420,3 +420,14 @@ def test_distributed_rank_downloads_after_rank_zero(server, monkeypatch):
         lambda *args: calls.append('download') or download(*args))
     fetch_checkpoint(url)
     assert calls == ['barrier', 'download']
+
+
+def test_teacher_cache_fingerprint_hashes_the_downloaded_file(server,
+                                                             hub_cache):
+    from mmpose_kd.cache.fingerprint import teacher_fingerprint
+    weights = TinyNet().state_dict()
+    url = server.add('teacher.pth', dict(state_dict=weights))
+    part = teacher_fingerprint(dict(type='TinyNet'), url)
+    assert part['checkpoint'] == 'teacher.pth'
+    assert part['checkpoint_sha256'] == sha256_of(
+        osp.join(hub_cache, 'teacher.pth'))

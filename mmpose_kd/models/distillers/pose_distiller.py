@@ -42,8 +42,11 @@ class PoseDistiller(BaseModel):
         student (dict | str): Student model dict, or a config file path
             (``mmpose::`` paths included) whose ``model`` is used.
         teacher (dict | str): Teacher model, in the same forms.
-        teacher_ckpt (str, optional): Teacher checkpoint file, loaded once
-            here without executing code from the file.
+        teacher_ckpt (str, optional): Teacher checkpoint: a local file, an
+            ``http(s)://`` URL or an MMEngine model-zoo name (downloaded
+            once into the torch hub cache and hash-checked,
+            docs/checkpoints.md), loaded once here without executing code
+            from the file.
         teacher_ckpt_allow_unsafe (bool): Fully unpickle the teacher
             checkpoint. Only for trusted files. Defaults to False.
         distill_losses (dict): ``name -> loss config``. Each name must
