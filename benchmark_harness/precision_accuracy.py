@@ -12,6 +12,7 @@ with its 95% Student-t interval, and each pair's training-time ratio.
 """
 import argparse
 import json
+import os
 import os.path as osp
 import statistics
 from typing import Dict, List, Optional, Sequence
@@ -44,6 +45,7 @@ def run_one(config: str, work_dir: str, seed: int, epochs: int,
         options.append(f'model.teacher_ckpt={teacher_ckpt}')
     seconds = train(config, work_dir, options, flags=flags)
     row = dict(seconds=seconds, **last_metrics(work_dir))
+    os.makedirs(work_dir, exist_ok=True)
     with open(metrics_file, 'w') as f:
         json.dump(row, f)
     return row
