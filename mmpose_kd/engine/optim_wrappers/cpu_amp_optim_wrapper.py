@@ -47,10 +47,12 @@ class CPUAmpOptimWrapper(OptimWrapper):
         dtype (str | torch.dtype): ``'bfloat16'``, the only CPU dtype with
             fast kernels that needs no loss scaler. Defaults to
             ``'bfloat16'``.
-        on_unsupported (str): On a CPU without native bfloat16 (where it
-            would be emulated, slower than float32): ``'raise'`` stops
-            with an error, ``'float32'`` trains in float32 and says so in
-            the log. Defaults to ``'raise'``.
+        on_unsupported (str): Where bfloat16 CPU training cannot run - a
+            CPU without native bfloat16 (where it would be emulated, slower
+            than float32), or a model on a GPU: ``'raise'`` stops with an
+            error, ``'float32'`` trains in float32 and says so in the log
+            (what the shipped CPU schedules use, so that they run anywhere).
+            Defaults to ``'raise'``.
         **kwargs: :class:`mmengine.optim.OptimWrapper`'s arguments
             (``optimizer``, ``accumulative_counts``, ``clip_grad``).
     """
@@ -73,6 +75,7 @@ class CPUAmpOptimWrapper(OptimWrapper):
                 f'`optim_wrapper.on_unsupported` must be one of '
                 f'{ON_UNSUPPORTED}, got {on_unsupported!r}.')
         super().__init__(**kwargs)
+        self.on_unsupported = on_unsupported
         self.cast_dtype = getattr(torch, name)
         if not cpu_bf16_supported():
             message = (
@@ -92,16 +95,24 @@ class CPUAmpOptimWrapper(OptimWrapper):
         self._device_checked = False
 
     def _check_device(self, model: nn.Module) -> None:
-        if self._device_checked:
-            return
-        devices = {p.device.type for p in model.parameters()}
-        if devices - {'cpu'}:
-            raise RuntimeError(
-                f'CPUAmpOptimWrapper autocasts on the CPU, but the model '
-                f'is on {sorted(devices - {"cpu"})}: use MMEngine\'s '
-                "AmpOptimWrapper there (optim_wrapper type='AmpOptimWrapper'"
-                ', or tools/train.py --amp).')
+        """Refuse (or, with ``on_unsupported='float32'``, leave to float32)
+        a model that is not on the CPU, once."""
         self._device_checked = True
+        devices = sorted({p.device.type for p in model.parameters()} -
+                         {'cpu'})
+        if not devices:
+            return
+        message = (f'CPUAmpOptimWrapper autocasts on the CPU, but the model '
+                   f'is on {devices}')
+        if self.on_unsupported == 'raise':
+            raise RuntimeError(
+                f'{message}: use MMEngine\'s AmpOptimWrapper there '
+                "(optim_wrapper type='AmpOptimWrapper', or tools/train.py "
+                '--amp).')
+        print_log(f'{message}; training in float32 there '
+                  "(on_unsupported='float32'; tools/train.py --amp picks "
+                  "MMEngine's AmpOptimWrapper).", logger='current', level=30)
+        self.cast_dtype = None
 
     @contextlib.contextmanager
     def optim_context(self, model: nn.Module):
@@ -109,10 +120,11 @@ class CPUAmpOptimWrapper(OptimWrapper):
         autocast, with the model's heads and their losses in float32
         (:func:`~mmpose_kd.utils.precision.float32_head_losses`)."""
         with super().optim_context(model):
+            if self.cast_dtype is not None and not self._device_checked:
+                self._check_device(model)
             if self.cast_dtype is None:
                 yield
                 return
-            self._check_device(model)
             with torch.autocast('cpu', dtype=self.cast_dtype), \
                     float32_head_losses(model, 'cpu', self.cast_dtype):
                 yield

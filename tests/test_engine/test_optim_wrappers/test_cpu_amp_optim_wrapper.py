@@ -203,6 +203,10 @@ def test_model_on_another_device_is_refused(cpu_bf16):
     with pytest.raises(RuntimeError, match=r"\['meta'\].*AmpOptimWrapper"):
         with wrapper.optim_context(OnCuda()):
             pass
+    lenient = wrapper_for(torch.nn.Linear(2, 2), on_unsupported='float32')
+    with lenient.optim_context(OnCuda()):
+        assert not torch.is_autocast_enabled('cpu')
+    assert lenient.cast_dtype is None
 
 
 def test_amp_checkpoint_loss_scaler_state_is_dropped(cpu_bf16):
