@@ -1,5 +1,6 @@
-"""The README's example of swapping a recipe's student and teacher builds
-what it says, and a half-merged student/teacher fails saying what to write."""
+"""The config guide's (docs/configs.md) example of swapping a recipe's student
+and teacher builds what it says, and a half-merged student/teacher fails saying
+what to write."""
 import os.path as osp
 
 import pytest
@@ -15,10 +16,10 @@ RECIPE = osp.join(REPO_ROOT, 'configs', 'ikd',
 
 
 def guide_example() -> str:
-    """The README's swap example, its `_base_` made absolute."""
-    with open(osp.join(REPO_ROOT, 'README.md')) as f:
+    """docs/configs.md's swap example, its `_base_` made absolute."""
+    with open(osp.join(REPO_ROOT, 'docs', 'configs.md')) as f:
         text = f.read()
-    section = text.split("### Swapping a recipe's student or teacher", 1)[1]
+    section = text.split("\n## Swapping a recipe's student or teacher\n", 1)[1]
     code = section.split('```python', 1)[1].split('```', 1)[0]
     relative = "'./ikd-logit_hm-res18-w32_hm-res18-w18_synthetic-128x96.py'"
     assert relative in code
