@@ -1,7 +1,7 @@
 """Train a group of recipes over several seeds and tabulate their APs.
 
-Used to produce the ablation tables of the README and docs: every run is a
-``tools/train.py`` process (see :mod:`benchmark_harness.quickstart`), distiller
+Used to produce the ablation tables of docs/benchmark.md and the method
+pages: every run is a ``tools/train.py`` process (see :mod:`benchmark_harness.quickstart`), distiller
 recipes get the given teacher checkpoint, and the table reports the mean and
 spread of the final CocoMetric AP over the seeds, with the deployed
 parameter count.

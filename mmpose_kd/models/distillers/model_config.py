@@ -45,7 +45,7 @@ def replace_hint(field: str) -> str:
             f'model write `{part}=dict(_delete_=True, '
             "type='TopdownPoseEstimator', ...)`; to replace one part, put "
             "`_delete_=True` in that sub-dict, e.g. `backbone=dict("
-            "_delete_=True, type='ResNet', ...)` (see the README, "
+            "_delete_=True, type='ResNet', ...)` (see docs/configs.md, "
             '"Swapping a recipe\'s student or teacher").')
 
 
