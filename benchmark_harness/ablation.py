@@ -1,10 +1,10 @@
 """Train a group of recipes over several seeds and tabulate their APs.
 
 Used to produce the ablation tables of docs/benchmark.md and the method
-pages: every run is a ``tools/train.py`` process (see :mod:`benchmark_harness.quickstart`), distiller
-recipes get the given teacher checkpoint, and the table reports the mean and
-spread of the final CocoMetric AP over the seeds, with the deployed
-parameter count.
+pages: every run is a ``tools/train.py`` process (see
+:mod:`benchmark_harness.quickstart`), distiller recipes get the given teacher
+checkpoint, and the table reports the mean and spread of the final
+CocoMetric AP over the seeds, with the deployed parameter count.
 """
 import argparse
 import json
