@@ -12,9 +12,11 @@ from typing import Union
 
 import torch
 from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper
 from torch import nn
 
+from mmpose_kd.engine.hooks.channels_last_hook import to_channels_last
 from mmpose_kd.registry import OPTIM_WRAPPERS
 from mmpose_kd.utils.precision import cpu_bf16_supported, float32_head_losses
 
@@ -53,6 +55,11 @@ class CPUAmpOptimWrapper(OptimWrapper):
             error, ``'float32'`` trains in float32 and says so in the log
             (what the shipped CPU schedules use, so that they run anywhere).
             Defaults to ``'raise'``.
+        channels_last (bool): Also put the model (a distiller's teacher
+            included) and its inputs in channels-last memory format at the
+            first step, as :class:`~mmpose_kd.engine.hooks.ChannelsLastHook`
+            does, so that one config line sets both. Only while bfloat16
+            is in use. Defaults to False.
         **kwargs: :class:`mmengine.optim.OptimWrapper`'s arguments
             (``optimizer``, ``accumulative_counts``, ``clip_grad``).
     """
@@ -60,6 +67,7 @@ class CPUAmpOptimWrapper(OptimWrapper):
     def __init__(self,
                  dtype: Union[str, torch.dtype] = 'bfloat16',
                  on_unsupported: str = 'raise',
+                 channels_last: bool = False,
                  **kwargs):
         name = _dtype_name(dtype)
         if name not in SUPPORTED_DTYPES:
@@ -76,6 +84,10 @@ class CPUAmpOptimWrapper(OptimWrapper):
                 f'{ON_UNSUPPORTED}, got {on_unsupported!r}.')
         super().__init__(**kwargs)
         self.on_unsupported = on_unsupported
+        if not isinstance(channels_last, bool):
+            raise TypeError(f'`optim_wrapper.channels_last` must be True or '
+                            f'False, got {channels_last!r}.')
+        self.channels_last = channels_last
         self.cast_dtype = getattr(torch, name)
         if not cpu_bf16_supported():
             message = (
@@ -122,6 +134,9 @@ class CPUAmpOptimWrapper(OptimWrapper):
         with super().optim_context(model):
             if self.cast_dtype is not None and not self._device_checked:
                 self._check_device(model)
+                if self.cast_dtype is not None and self.channels_last:
+                    to_channels_last(
+                        model.module if is_model_wrapper(model) else model)
             if self.cast_dtype is None:
                 yield
                 return

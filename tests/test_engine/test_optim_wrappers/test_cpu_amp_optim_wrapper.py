@@ -244,3 +244,21 @@ def test_runner_trains_in_bf16_channels_last_and_checkpoint_loads_in_mmpose(
         assert torch.equal(value, model.state_dict()[key]), key
     assert torch.isfinite(torch.tensor(
         runner.message_hub.get_scalar('train/loss').current()))
+
+
+def test_channels_last_option_converts_model_and_inputs_at_first_step(
+        cpu_bf16):
+    distiller = MODELS.build(distiller_cfg())
+    distiller.train()
+    with pytest.raises(TypeError, match='channels_last'):
+        wrapper_for(distiller, channels_last='yes')
+    wrapper = wrapper_for(distiller, channels_last=True)
+    inputs, samples = fake_batch()
+    data = dict(inputs=list(inputs), data_samples=samples)
+    distiller.train_step(data, wrapper)
+    for model in (distiller.student, distiller.teacher):
+        assert model.backbone.conv1.weight.is_contiguous(
+            memory_format=torch.channels_last)
+    assert len(distiller.data_preprocessor._forward_hooks) == 1
+    distiller.train_step(data, wrapper)  # converted once
+    assert len(distiller.data_preprocessor._forward_hooks) == 1
