@@ -15,6 +15,7 @@ import os.path as osp
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Sequence
 
 from mmpose_kd.utils.markdown import markdown_table
@@ -28,6 +29,9 @@ DISTILLED = 'tcd-feat_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
 METHOD = 'TCD + feature KD'
 METRICS = ('coco/AP', 'coco/AP .5', 'coco/AR', 'PCK')
 STUDENT_EPOCHS = 3
+#: Trainings at a time: on 2 cores, two 1-thread trainings finish more
+#: iterations per second than one 2-thread training.
+STUDENT_JOBS = 2
 
 
 def last_metrics(work_dir: str) -> Dict[str, float]:
@@ -160,10 +164,11 @@ def train_teacher(work_root: str, out: Optional[str] = None) -> Dict:
                   val=metrics))
 
 
-def run(work_root: str, epochs: Optional[int],
-        seeds: Sequence[int]) -> List[dict]:
+def run(work_root: str, epochs: Optional[int], seeds: Sequence[int],
+        jobs: int = 1) -> List[dict]:
     """Evaluate the shipped teacher, then train the student alone and the
-    distilled student once per seed; return one row per model and seed."""
+    distilled student once per seed, ``jobs`` trainings at a time (the
+    CPU threads split between them); return one row per model and seed."""
     from .epoch_budget import epoch_options
     from .shipped_teacher import SHIPPED_TEACHER, verified_teacher
     teacher_ckpt = verified_teacher(osp.join(REPO_ROOT, SHIPPED_TEACHER))
@@ -184,31 +189,40 @@ def run(work_root: str, epochs: Optional[int],
     steps = [('student alone (regression)', STUDENT, 'student', []),
              (f'student + {METHOD}', DISTILLED, 'distilled',
               [f'model.teacher_ckpt={teacher_ckpt}'])]
+    tasks = [(seed, *step) for seed in seeds for step in steps]
+    threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
+
+    def one(index, task):
+        seed, name, config, folder, extra = task
+        config = osp.join(REPO_ROOT, QUICKSTART, config)
+        work_dir = osp.join(work_root, f'{folder}_seed{seed}')
+        options = [f'randomness.seed={seed}'] + extra
+        if epochs is not None:
+            options += epoch_options(config, epochs)
+        if jobs > 1:  # one loader worker each: fewer processes per core
+            options.append('train_dataloader.num_workers=1')
+        print(f'[{index}] training {name}, seed {seed}', flush=True)
+        seconds = train(config, work_dir, options, threads=threads)
+        metrics = last_metrics(work_dir)
+        _print_metrics(metrics, seconds, f'[{index}] {name}, seed {seed}: ')
+        return dict(model=name, seed=seed,
+                    config=osp.relpath(config, REPO_ROOT), seconds=seconds,
+                    **metrics)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        trained = list(pool.map(one, range(2, len(tasks) + 2), tasks))
     params = {}  # deployed params per config: each model is built once
-    index = 1
-    for seed in seeds:
-        for name, config, folder, extra in steps:
-            index += 1
-            config = osp.join(REPO_ROOT, QUICKSTART, config)
-            work_dir = osp.join(work_root, f'{folder}_seed{seed}')
-            options = [f'randomness.seed={seed}'] + extra
-            if epochs is not None:
-                options += epoch_options(config, epochs)
-            print(f'[{index}] training {name}, seed {seed}', flush=True)
-            seconds = train(config, work_dir, options)
-            metrics = last_metrics(work_dir)
-            if config not in params:
-                params[config] = count_params(config)
-            rows.append(dict(model=name, seed=seed,
-                             config=osp.relpath(config, REPO_ROOT),
-                             params=params[config], seconds=seconds,
-                             **metrics))
-            _print_metrics(metrics, seconds)
+    for row in trained:
+        if row['config'] not in params:
+            params[row['config']] = count_params(
+                osp.join(REPO_ROOT, row['config']))
+        rows.append(dict(row, params=params[row['config']]))
     return rows
 
 
-def _print_metrics(metrics: Dict[str, float], seconds: float) -> None:
-    print(f'    coco/AP = {metrics["coco/AP"]:.4f}, PCK@0.1 = '
+def _print_metrics(metrics: Dict[str, float], seconds: float,
+                   label: str = '') -> None:
+    print(f'    {label}coco/AP = {metrics["coco/AP"]:.4f}, PCK@0.1 = '
           f'{metrics.get("PCK", float("nan")):.4f} ({seconds:.0f} s)',
           flush=True)
 
@@ -266,6 +280,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1],
                         help='paired seeds: each trains the student alone '
                         'and distilled from the same initial weights')
+    parser.add_argument('--jobs', type=int, default=STUDENT_JOBS,
+                        help='student trainings at a time, the CPU threads '
+                        f'split between them (default {STUDENT_JOBS})')
     parser.add_argument('--train-teacher', action='store_true',
                         help='train the default teacher from scratch and '
                         'overwrite the shipped checkpoint, then stop')
@@ -275,7 +292,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         manifest = train_teacher(work_root)
         print(json.dumps(manifest, indent=2))
         return
-    rows = run(work_root, args.epochs, args.seeds)
+    if args.jobs < 1:
+        parser.error(f'--jobs must be at least 1, got {args.jobs}')
+    rows = run(work_root, args.epochs, args.seeds, args.jobs)
     table, gains = format_table(rows), format_gains(rows)
     with open(osp.join(work_root, 'results.json'), 'w') as f:
         json.dump(rows, f, indent=2)

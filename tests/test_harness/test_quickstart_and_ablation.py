@@ -124,3 +124,40 @@ def test_train_teacher_trains_the_default_config_and_packs_it(
     assert verified_teacher(out) == out
     assert torch.load(out, weights_only=True)['state_dict']['w'].dtype == \
         torch.float16
+
+
+def test_main_job_trains_each_seeds_pair_in_parallel_jobs(tmp_path,
+                                                          monkeypatch):
+    calls = []
+
+    def fake_train(config, work_dir, options, flags=(), threads=None):
+        calls.append((osp.basename(config), tuple(options), threads))
+        seed = int(work_dir[-1])
+        ap = 0.1 + seed / 100 if 'tcd' in osp.basename(config) else 0.01
+        run = osp.join(work_dir, '20260101_000000', 'vis_data')
+        os.makedirs(run)
+        with open(osp.join(run, 'scalars.json'), 'w') as f:
+            f.write(json.dumps({'coco/AP': ap, 'coco/AP .5': ap,
+                                'coco/AR': ap, 'PCK': 0.5, 'step': 2}))
+        return 10.0
+
+    monkeypatch.setattr(quickstart, 'train', fake_train)
+    monkeypatch.setattr(quickstart, 'evaluate',
+                        lambda *args: {'coco/AP': 0.69, 'PCK': 0.92})
+    monkeypatch.setattr(quickstart, 'count_params', lambda config: 1000)
+    monkeypatch.setattr('benchmark_harness.shipped_teacher.verified_teacher',
+                        lambda path: path)
+    rows = quickstart.run(str(tmp_path), 2, [0, 1], jobs=2)
+
+    assert len(calls) == 4
+    assert {threads for _, _, threads in calls} == {
+        max(1, (os.cpu_count() or 1) // 2)}
+    for config, options, _ in calls:
+        assert 'train_dataloader.num_workers=1' in options
+        assert 'train_cfg.max_epochs=2' in options
+    # rows in seed order, alone before distilled, whatever finished first
+    assert [(row['seed'], row['config'].endswith(quickstart.DISTILLED))
+            for row in rows[1:]] == [(0, False), (0, True), (1, False),
+                                     (1, True)]
+    assert quickstart.paired_gains(rows)['coco/AP'] == pytest.approx(
+        [0.09, 0.10])
