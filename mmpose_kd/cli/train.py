@@ -35,6 +35,9 @@ CPU_AMP_WRAPPER = 'mmpose_kd.CPUAmpOptimWrapper'
 PLAIN_WRAPPERS = ('OptimWrapper', AMP_WRAPPER, 'CPUAmpOptimWrapper',
                   CPU_AMP_WRAPPER)
 CHANNELS_LAST_HOOK = 'mmpose_kd.ChannelsLastHook'
+#: CPUAmpOptimWrapper's own arguments, dropped when --amp picks MMEngine's
+#: AmpOptimWrapper (its dtype is float16 there).
+CPU_AMP_ONLY_KEYS = ('dtype', 'on_unsupported', 'channels_last')
 
 
 def amp_device_available() -> bool:
@@ -157,6 +160,8 @@ def apply_amp(cfg: Config) -> None:
             f'use one of {PLAIN_WRAPPERS} or set AMP in the config')
     cfg.optim_wrapper.type = target
     if target == AMP_WRAPPER:
+        for key in CPU_AMP_ONLY_KEYS:  # a CPU schedule run on a GPU
+            cfg.optim_wrapper.pop(key, None)
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     else:
         cfg.optim_wrapper.pop('loss_scale', None)

@@ -147,6 +147,18 @@ def test_amp_switches_to_amp_optim_wrapper_with_cuda(with_cuda):
     assert cfg.optim_wrapper.optimizer.type == 'Adam'
 
 
+def test_amp_on_cuda_turns_a_cpu_bf16_schedule_into_mmengine_amp(with_cuda):
+    base = Config.fromfile(TINY_CONFIG)
+    base.optim_wrapper = dict(
+        type='mmpose_kd.CPUAmpOptimWrapper', dtype='bfloat16',
+        on_unsupported='float32', channels_last=True,
+        optimizer=dict(type='Adam', lr=1e-3))
+    cfg = merge_train_args(base, parse_train_args([TINY_CONFIG, '--amp']))
+    assert cfg.optim_wrapper == dict(
+        type='AmpOptimWrapper', loss_scale='dynamic',
+        optimizer=dict(type='Adam', lr=1e-3))
+
+
 def test_amp_rejects_custom_optim_wrapper(with_cuda):
     cfg = Config.fromfile(TINY_CONFIG)
     cfg.optim_wrapper.type = 'MyWrapper'
