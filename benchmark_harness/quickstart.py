@@ -209,8 +209,13 @@ def run(work_root: str, epochs: Optional[int], seeds: Sequence[int],
                     config=osp.relpath(config, REPO_ROOT), seconds=seconds,
                     **metrics)
 
+    # The distilled runs (the longer ones) start first, so that two jobs
+    # end together; the rows keep seed order.
+    order = sorted(range(len(tasks)), key=lambda i: tasks[i][3] != 'distilled')
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        trained = list(pool.map(one, range(2, len(tasks) + 2), tasks))
+        futures = {i: pool.submit(one, rank + 2, tasks[i])
+                   for rank, i in enumerate(order)}
+        trained = [futures[i].result() for i in range(len(tasks))]
     params = {}  # deployed params per config: each model is built once
     for row in trained:
         if row['config'] not in params:

@@ -150,6 +150,8 @@ def test_main_job_trains_each_seeds_pair_in_parallel_jobs(tmp_path,
     rows = quickstart.run(str(tmp_path), 2, [0, 1], jobs=2)
 
     assert len(calls) == 4
+    # the longer, distilled runs are started first
+    assert [c[0].startswith('tcd') for c in calls[:2]] == [True, True]
     assert {threads for _, _, threads in calls} == {
         max(1, (os.cpu_count() or 1) // 2)}
     for config, options, _ in calls:
