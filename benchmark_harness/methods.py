@@ -3,10 +3,11 @@
 A method's ``id`` (``'<group>.<name>'``) is what the report, its target
 checks and the results files key on; ``label`` is for display only, so
 renaming a label never drops a check. The groups, their order and their
-teachers are listed here and nowhere else.
+teachers are listed here and nowhere else, and so are the selections that
+train chosen methods of several groups (the teacher-budget benchmark).
 """
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 
 @dataclass(frozen=True)
@@ -20,12 +21,16 @@ class Method:
         group (str): The ablation group it is trained and reported in.
         baseline (str, optional): The id of the method its gain is
             measured against; default: its group's student alone.
+        selected_only (bool): Trained only where a selection names it
+            (:data:`TEACHER_BUDGET`), not when its whole group is
+            (``ablation.py GROUP``, the default benchmark).
     """
     id: str
     label: str
     config: str
     group: str
     baseline: Optional[str] = None
+    selected_only: bool = False
 
     @property
     def teacher(self) -> Optional[str]:
@@ -96,6 +101,11 @@ METHODS: List[Method] = [
            'configs/quickstart/tcd_hm-res18-w32_reg-res18-w16_'
            'synthetic-128x96.py',
            'crd'),
+    # the main job's distilled student, as an ablation recipe
+    Method('crd.tcd-feat', 'TCD + feature',
+           'configs/crd/tcd-ikd-feat_hm-res18-w32_reg-res18-w16_'
+           'synthetic-128x96.py',
+           'crd', selected_only=True),
     # the downsized head against the full head it is cut from
     Method('crd.full-integral-alone', 'full integral head alone',
            'configs/crd/td-ipr_res18-w16_synthetic-128x96.py',
@@ -110,14 +120,53 @@ METHODS: List[Method] = [
 ]
 BY_ID: Dict[str, Method] = {m.id: m for m in METHODS}
 
+#: The teacher-budget benchmark (issue #23): the papers' core claims, each
+#: student trained as long as its teacher. Every group's student alone
+#: comes first; the full integral head alone is what the downsized head +
+#: TCD is held against.
+TEACHER_BUDGET = (
+    'ikd.student-alone', 'ikd.integral',
+    'crd.student-alone', 'crd.ocd', 'crd.tcd', 'crd.tcd-feat',
+    'crd.full-integral-alone', 'crd.downsized-alone', 'crd.downsized-tcd')
+#: Groups the teacher budget adds whole when asked for (``--groups``).
+TEACHER_BUDGET_ON_REQUEST = ('dwpose-pair', )
+
 
 def group_methods(group: str) -> List[Method]:
-    """The methods of ``group``, the student alone (if any) first."""
+    """The methods a run of ``group`` trains, the student alone (if any)
+    first; ``selected_only`` methods are left out."""
     found = [m for m in METHODS if m.group == group]
     if not found:
         raise KeyError(f'unknown benchmark group {group!r}; groups: '
                        f'{", ".join(GROUP_ORDER)}')
-    return found
+    return [m for m in found if not m.selected_only]
+
+
+def budget_groups() -> List[str]:
+    """The groups the teacher budget trains by default, in GROUP_ORDER."""
+    groups = {BY_ID[i].group for i in TEACHER_BUDGET}
+    return [g for g in GROUP_ORDER if g in groups]
+
+
+def budget_methods(groups: Sequence[str]) -> Dict[str, List[Method]]:
+    """``group -> methods`` of the teacher budget for ``groups``: the
+    :data:`TEACHER_BUDGET` ids of each group, or the whole group for one of
+    :data:`TEACHER_BUDGET_ON_REQUEST`; ValueError for any other group."""
+    selected = {}
+    for group in GROUP_ORDER:
+        if group not in groups:
+            continue
+        if group in TEACHER_BUDGET_ON_REQUEST:
+            selected[group] = group_methods(group)
+            continue
+        selected[group] = [BY_ID[i] for i in TEACHER_BUDGET
+                           if BY_ID[i].group == group]
+        if not selected[group]:
+            raise ValueError(
+                f'group {group!r} has no method in the teacher budget; '
+                f'its groups: {", ".join(budget_groups())}, and on request '
+                f'{", ".join(TEACHER_BUDGET_ON_REQUEST)}')
+    return selected
 
 
 def method_id(group: str, label: str) -> Optional[str]:
