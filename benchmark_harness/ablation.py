@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmpose_kd.utils.markdown import markdown_table
-from .epoch_budget import epoch_options
-from . import REPO_ROOT
+from .epoch_budget import epoch_options, load_config
+from . import REPO_ROOT, run_state
 from .quickstart import last_metrics, model_costs, train
 from .methods import GROUP_ORDER, GROUP_TEACHERS, Method, group_methods
 from .train_costs import read_train_costs
@@ -34,8 +34,7 @@ TEACHERS = GROUP_TEACHERS
 def teacher_ckpt_option(config: str, teacher_ckpt: str) -> Optional[str]:
     """The ``--cfg-options`` item giving ``config``'s distiller its
     teacher checkpoint (MMPose's DWPoseDistiller names it differently)."""
-    from mmengine.config import Config
-    model = Config.fromfile(config).model
+    model = load_config(config).model
     if model.get('type') == 'DWPoseDistiller':
         return f'model.teacher_pretrained={teacher_ckpt}'
     if 'teacher' in model:
@@ -54,56 +53,119 @@ class Run:
 
 
 def plan_group(group: str, seeds: Sequence[int], epochs: Optional[int],
-               teacher_ckpt: str, work_root: str) -> List[Run]:
-    """The runs of ``group``: every method at every seed, its distillers
-    given ``teacher_ckpt``, each in ``work_root/group/<stem>_seed<s>``."""
+               teacher_ckpt: str, work_root: str,
+               val_interval: Optional[int] = None) -> List[Run]:
+    """The runs of ``group``: every method at every seed (see
+    :func:`plan_methods`)."""
+    return plan_methods(group_methods(group), seeds, epochs, teacher_ckpt,
+                        work_root, val_interval)
+
+
+def plan_methods(methods: Sequence[Method], seeds: Sequence[int],
+                 epochs: Optional[int], teacher_ckpt: str, work_root: str,
+                 val_interval: Optional[int] = None) -> List[Run]:
+    """Every method at every seed, its distillers given ``teacher_ckpt``,
+    trained ``epochs`` epochs (the recipe's own without) validating every
+    ``val_interval``, each in ``work_root/<group>/<stem>_seed<s>``."""
     runs = []
-    for method in group_methods(group):
+    for method in methods:
         config = osp.join(REPO_ROOT, method.config)
         teacher_option = teacher_ckpt_option(config, teacher_ckpt)
-        budget = epoch_options(config, epochs) if epochs is not None else []
+        budget = epoch_options(config, epochs, val_interval) \
+            if epochs is not None else []
         stem = osp.splitext(osp.basename(config))[0]
         for seed in seeds:
             options = [f'randomness.seed={seed}'] + budget
             if teacher_option:
                 options.append(teacher_option)
             runs.append(Run(method, seed, config,
-                            osp.join(work_root, group, f'{stem}_seed{seed}'),
+                            osp.join(work_root, method.group,
+                                     f'{stem}_seed{seed}'),
                             tuple(options)))
     return runs
 
 
-def execute(runs: Sequence[Run], epochs: Optional[int], reuse: bool = False,
-            flags: Sequence[str] = (), jobs: int = 1) -> None:
+#: The log :func:`.quickstart.train` writes into a run's work dir.
+TRAIN_LOG = 'train_stdout.log'
+
+
+def run_name(run: Run) -> str:
+    return f'[{run.method.group}] {run.method.label}, seed {run.seed}'
+
+
+def run_log(run: Run) -> str:
+    return osp.join(run.work_dir, TRAIN_LOG)
+
+
+def first_line(error: BaseException) -> str:
+    return (str(error) or type(error).__name__).splitlines()[0]
+
+
+class RunsFailed(RuntimeError):
+    """Trainings that failed, each named with its log; the other runs of
+    the same :func:`execute` call ran to their end."""
+
+    def __init__(self, failures: Sequence[Tuple[Run, BaseException]]):
+        self.failures = list(failures)
+        super().__init__('\n'.join(
+            f'{run_name(run)} failed: {first_line(error)} (log: '
+            f'{run_log(run)})' for run, error in self.failures))
+
+
+def execute(runs: Sequence[Run], epochs: Optional[int] = None,
+            reuse: bool = False, flags: Sequence[str] = (),
+            jobs: int = 1) -> None:
     """Train ``runs``, ``jobs`` at a time (each with ``cpu_count // jobs``
-    threads); ``reuse`` keeps a run whose work dir holds its final
-    checkpoint. The first failure is raised once the others have ended."""
+    threads). ``reuse`` keeps a run that is done and resumes one that
+    stopped after a checkpoint, and refuses, before training anything, a
+    work dir made with another configuration (:mod:`.run_state`).
+    ``epochs`` is not needed: each run's comes from its resolved config.
+    A run that fails is reported by name with its log while the others go
+    on; :class:`RunsFailed` lists the failures once all have ended."""
     threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
+    records = {run: run_state.fingerprint(run.config, run.options, flags)
+               for run in runs}
+    states = {run: run_state.FRESH for run in runs}
+    if reuse:
+        refused = []
+        for run in runs:
+            try:
+                states[run] = run_state.state(run.work_dir, records[run],
+                                              run_name(run))
+            except run_state.ReuseMismatch as error:
+                refused.append(str(error))
+        if refused:
+            raise run_state.ReuseMismatch('\n'.join(refused))
 
     def one(run: Run) -> None:
-        final = osp.join(run.work_dir, f'epoch_{epochs}.pth')
-        if reuse and epochs is not None and osp.isfile(final):
-            print(f'    reusing {final}', flush=True)
+        if states[run] == run_state.DONE:
+            print(f'    reusing {run.work_dir}', flush=True)
             return
-        print(f'[{run.method.group}] {run.method.label}, seed {run.seed}',
-              flush=True)
-        train(run.config, run.work_dir, list(run.options), flags,
-              threads=threads)
+        resume = states[run] == run_state.RESUME
+        if not resume:
+            run_state.clear_attempt(run.work_dir)
+        run_state.write_fingerprint(run.work_dir, records[run])
+        print(run_name(run) + (' (resumed from its last checkpoint)'
+                               if resume else ''), flush=True)
+        try:
+            train(run.config, run.work_dir, list(run.options),
+                  list(flags) + (['--resume'] if resume else []),
+                  threads=threads)
+        except Exception as error:
+            print(f'    FAILED {run_name(run)}: {first_line(error)}; log: '
+                  f'{run_log(run)}', flush=True)
+            raise
         metrics = last_metrics(run.work_dir)
-        print(f'    done [{run.method.group}] {run.method.label}, seed '
-              f'{run.seed}: coco/AP = {metrics["coco/AP"]:.4f}, PCK@0.1 = '
+        print(f'    done {run_name(run)}: coco/AP = '
+              f'{metrics["coco/AP"]:.4f}, PCK@0.1 = '
               f'{metrics.get("PCK", float("nan")):.4f}', flush=True)
 
-    if jobs <= 1:
-        for run in runs:
-            one(run)
-        return
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(one, run) for run in runs]
-        errors = [f.exception() for f in futures]
-    for error in errors:
-        if error is not None:
-            raise error
+        failures = [(run, f.exception()) for run, f in zip(runs, futures)]
+    failures = [(run, error) for run, error in failures if error is not None]
+    if failures:
+        raise RunsFailed(failures)
 
 
 def tabulate(runs: Sequence[Run], model_sizes: bool = True) -> List[dict]:
@@ -174,7 +236,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument('--work-dir', default=osp.join(
         REPO_ROOT, 'work_dirs', 'ablation'))
     parser.add_argument('--reuse', action='store_true',
-                        help='keep runs that already reached --epochs')
+                        help='keep finished runs, resume stopped ones, '
+                        'refuse work dirs made with other configs')
     parser.add_argument('--jobs', type=int, default=1,
                         help='trainings at a time (threads split evenly)')
     args = parser.parse_args(argv)

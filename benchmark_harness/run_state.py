@@ -1,0 +1,168 @@
+"""Where a benchmark run stands in its work dir: new, done, or resumable.
+
+Each training the harness starts leaves ``run_fingerprint.json`` in its work
+dir first: the config as ``tools/train.py`` resolves it (the recipe with the
+run's ``--cfg-options`` and flags applied, the work dir left out) and its
+SHA-256. With ``--reuse`` a run is
+
+- **done** when its fingerprint matches and it saved its final checkpoint
+  and logged its final validation: it is not trained again (a final
+  checkpoint without that validation is trained afresh);
+- **resumed** (``tools/train.py --resume``) when its fingerprint matches and
+  it saved a checkpoint (it died, or the benchmark was stopped);
+- **refused** when the fingerprint differs, another commit's recipes having
+  made it: :class:`ReuseMismatch` names the run and the keys that differ;
+- started afresh otherwise.
+
+A fresh start first removes what an earlier attempt left in the work dir
+(its logs and checkpoints), so curves and ``last_checkpoint`` are the new
+run's only. Work dirs from before fingerprints were kept are reused when
+done, with a warning, and started afresh when not.
+"""
+import copy
+import glob
+import hashlib
+import json
+import os
+import os.path as osp
+import re
+import shutil
+from typing import Dict, List, Optional, Sequence
+
+from . import REPO_ROOT
+from .epoch_budget import load_config
+
+FINGERPRINT = 'run_fingerprint.json'
+#: MMEngine's per-start log folders (``<work_dir>/20261202_063553``).
+_TIMESTAMP = re.compile(r'^\d{8}_\d{6}$')
+#: How many differing keys a refusal lists.
+_SHOWN_KEYS = 5
+
+DONE, RESUME, FRESH = 'done', 'resume', 'fresh'
+
+
+class ReuseMismatch(ValueError):
+    """``--reuse`` found work dirs made with other configurations."""
+
+
+def resolved_config(config: str, options: Sequence[str],
+                    flags: Sequence[str] = ()) -> dict:
+    """``config`` as ``tools/train.py`` would run it with ``options``
+    (``--cfg-options``) and ``flags`` (e.g. ``--amp``), as plain data,
+    without its work dir."""
+    from mmpose_kd.cli.train import build_train_parser, merge_train_args
+    argv = [config, *flags] + (['--cfg-options', *options] if options
+                               else [])
+    args = build_train_parser().parse_args(argv)
+    cfg = merge_train_args(copy.deepcopy(load_config(config)), args)
+    resolved = json.loads(json.dumps(cfg.to_dict(), sort_keys=True,
+                                     default=repr))
+    resolved.pop('work_dir', None)
+    return resolved
+
+
+def fingerprint(config: str, options: Sequence[str],
+                flags: Sequence[str] = ()) -> dict:
+    """What :data:`FINGERPRINT` holds for a run."""
+    resolved = resolved_config(config, options, flags)
+    digest = hashlib.sha256(json.dumps(resolved, sort_keys=True).encode())
+    return dict(sha256=digest.hexdigest(),
+                config=osp.relpath(config, REPO_ROOT),
+                options=list(options), flags=list(flags), resolved=resolved)
+
+
+def stored_fingerprint(work_dir: str) -> Optional[dict]:
+    path = osp.join(work_dir, FINGERPRINT)
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_fingerprint(work_dir: str, record: dict) -> None:
+    os.makedirs(work_dir, exist_ok=True)
+    with open(osp.join(work_dir, FINGERPRINT), 'w') as f:
+        json.dump(record, f, indent=1)
+
+
+def flatten(value, prefix: str = '') -> Dict[str, object]:
+    """``{'a.b.0': leaf}`` for nested dicts and lists."""
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return {prefix: value}
+    flat = {}
+    for key, item in items:
+        flat.update(flatten(item, f'{prefix}.{key}' if prefix else str(key)))
+    return flat or {prefix: value}
+
+
+def differences(stored: dict, now: dict) -> List[str]:
+    """``key: stored -> now`` for every resolved key that differs."""
+    old, new = flatten(stored), flatten(now)
+    missing = object()
+
+    def shown(value):
+        return '(absent)' if value is missing else repr(value)
+
+    return [f'{key}: {shown(old.get(key, missing))} -> '
+            f'{shown(new.get(key, missing))}'
+            for key in sorted(set(old) | set(new))
+            if old.get(key, missing) != new.get(key, missing)]
+
+
+def validated_epochs(work_dir: str) -> List[int]:
+    """The epochs a work dir's scalar logs hold a validation for."""
+    from mmpose_kd.utils.scalar_logs import read_records, scalars_files
+    return sorted({record['step'] for path in scalars_files(work_dir)
+                   for record in read_records(path) if 'coco/AP' in record})
+
+
+def state(work_dir: str, current: dict, name: str) -> str:
+    """:data:`DONE`, :data:`RESUME` or :data:`FRESH` for a run about to be
+    reused; :class:`ReuseMismatch` naming ``name`` when its fingerprint
+    differs from ``current``."""
+    stored = stored_fingerprint(work_dir)
+    epochs = current['resolved']['train_cfg']['max_epochs']
+    final = osp.join(work_dir, f'epoch_{epochs}.pth')
+    if stored is None:
+        if osp.isfile(final):
+            print(f'    warning: {work_dir} has no {FINGERPRINT} (made '
+                  'before fingerprints were kept): reused unchecked',
+                  flush=True)
+            return DONE
+        return FRESH
+    if stored['sha256'] != current['sha256']:
+        changed = differences(stored['resolved'], current['resolved'])
+        more = len(changed) - _SHOWN_KEYS
+        raise ReuseMismatch(
+            f'{name}: {work_dir} was made with another configuration of '
+            f'{current["config"]} ({"; ".join(changed[:_SHOWN_KEYS])}'
+            + (f'; and {more} more' if more > 0 else '') + ')')
+    if osp.isfile(final):
+        if epochs in validated_epochs(work_dir):
+            return DONE
+        # killed in its final validation: resuming would not validate again
+        print(f'    {work_dir}: final checkpoint without its validation, '
+              'trained afresh', flush=True)
+        return FRESH
+    if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+        return RESUME
+    return FRESH
+
+
+def clear_attempt(work_dir: str) -> None:
+    """Remove what an earlier training left in ``work_dir``: MMEngine's
+    timestamped log folders, checkpoints and ``last_checkpoint``."""
+    if not osp.isdir(work_dir):
+        return
+    for name in os.listdir(work_dir):
+        path = osp.join(work_dir, name)
+        if _TIMESTAMP.match(name) and osp.isdir(path):
+            shutil.rmtree(path)
+    for path in glob.glob(osp.join(work_dir, '*.pth')) + [
+            osp.join(work_dir, 'last_checkpoint')]:
+        if osp.isfile(path):
+            os.remove(path)
