@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Sequence
 from mmpose_kd.utils.markdown import markdown_table
 from .benchmark_steps import CHEAP_TEACHER_METHODS, paired_cell
 from .methods import (BASELINE_GROUP, BY_ID, GROUP_ORDER, PAIR_GROUPS,
-                      method_id)
+                      group_methods, method_id)
 
 GAP_TARGET = 0.60  # TCD and integral IKD close >= 60% of the gap
 AP_GAP_TARGET = 0.50  # OCD, TCD, integral IKD close >= 50% of the AP gap
@@ -63,6 +63,18 @@ def paired_gain(values: Sequence[float], seeds: Sequence[int],
                 diffs=diffs)
 
 
+def baseline_of(method: Optional[str]) -> Optional[str]:
+    """The id a method's gain is measured against: its own
+    :attr:`.methods.Method.baseline`, else the first method (the student
+    alone) of its group or of the group its group borrows a baseline from
+    (BASELINE_GROUP); None for an unknown id."""
+    known = BY_ID.get(method)
+    if known is None:
+        return None
+    return known.baseline or group_methods(
+        BASELINE_GROUP.get(known.group, known.group))[0].id
+
+
 def accuracy_rows(groups: Dict[str, List[dict]],
                   teacher: Dict[str, float],
                   pair_teacher: Optional[Dict[str, float]] = None
@@ -70,23 +82,24 @@ def accuracy_rows(groups: Dict[str, List[dict]],
     """Rows per method with AP/PCK mean and spread, the paired gain over its
     baseline and the share of the teacher-baseline gap it closes. The
     baseline is the method's own (:attr:`.methods.Method.baseline`), else
-    its group's first row (or its BASELINE_GROUP's): the student alone."""
+    its group's student alone (:func:`baseline_of`); results without a
+    known id take their group's first row. A baseline without results
+    leaves its methods' rows without gains."""
     rows = []
-    by_id = {result.get('id'): result for results in groups.values()
-             for result in results}
+    by_id = {result.get('id') or method_id(group, result['method']): result
+             for group, results in groups.items() for result in results}
     for group, results in groups.items():
-        baseline_group = groups.get(BASELINE_GROUP.get(group, group))
-        if not baseline_group:
-            continue
+        baseline_group = groups.get(BASELINE_GROUP.get(group, group)) or [None]
         group_teacher = (pair_teacher or {}) if group in PAIR_GROUPS \
             else teacher
         for result in results:
             row_id = result.get('id') or method_id(group, result['method'])
-            method = BY_ID.get(row_id)
-            baseline = by_id.get(method.baseline) if method and \
-                method.baseline else None
-            baseline = baseline or baseline_group[0]
-            row = dict(id=row_id,
+            baseline_id = baseline_of(row_id)
+            # a known baseline that did not run gives no gain (never
+            # another method's); results without ids: the group's first row
+            baseline = by_id.get(baseline_id) if baseline_id \
+                else baseline_group[0]
+            row = dict(id=row_id, baseline_id=baseline_id,
                        group=group, method=result['method'],
                        config=result['config'], params=result['params'],
                        train_params=result.get('train_params'),
@@ -95,10 +108,13 @@ def accuracy_rows(groups: Dict[str, List[dict]],
                        pck=result.get('pck_mean'),
                        pck_spread=result.get('pck_spread'),
                        seeds=len(result['aps']),
-                       baseline=baseline['method'],
+                       baseline=baseline and baseline['method'],
                        step_s=result.get('step_s'),
                        peak_memory_mb=result.get(
                            'cuda_memory_mb', result.get('peak_rss_mb')))
+            rows.append(row)
+            if baseline is None:
+                continue
             if 'coco/AP' in group_teacher:
                 row['ap_gap_closed'] = gap_closed(
                     result['mean'], baseline['mean'],
@@ -112,7 +128,6 @@ def accuracy_rows(groups: Dict[str, List[dict]],
                     row[f'{metric}_gain'] = paired_gain(
                         result[key], result['seeds'], baseline[key],
                         baseline['seeds'])
-            rows.append(row)
     return rows
 
 
@@ -227,7 +242,7 @@ def format_markdown(rows: List[dict], teacher: Dict[str, float],
          'AP gap closed', 'PCK@0.1 (+/-)', 'PCK gain [95%]',
          'PCK gap closed', 'seeds'),
         ((r['group'], r['method'],
-          '-' if r['baseline'] == r['method'] else r['baseline'],
+          '-' if r['baseline'] in (None, r['method']) else r['baseline'],
           f'{num(r["ap"])} ({num(r["ap_spread"])})',
           gain_cell(r.get('ap_gain')),
           num(r.get('ap_gap_closed'), '{:.0%}'),
