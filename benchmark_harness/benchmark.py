@@ -29,21 +29,31 @@ budget:
 sized for 45 minutes on 2 idle CPU cores; ``--scale 3`` trains the students
 as long as the main job does. Every run's schedule is stretched to its epochs
 (:mod:`.epoch_budget`). Each stage prints the elapsed time.
+
+``--budget teacher`` (or ``--budget N``; either it or ``--scale``, never
+both) is the other mode: the core claims only, every student trained as
+long as the shipped teacher (:mod:`.teacher_budget`).
+
+``--reuse`` keeps finished runs, resumes one that stopped from its last
+checkpoint and refuses a work dir made with another configuration
+(:mod:`.run_state`). A training that fails is named with its log, the
+others go on, the report covers what finished, and the command exits
+non-zero.
 """
 import argparse
-import json
 import os
 import os.path as osp
-import time
 from typing import List, Optional, Sequence
 
-from . import (ablation, benchmark_report, benchmark_steps,
+from . import (REPO_ROOT, ablation, benchmark_report, benchmark_steps,
                teacher_cache_benchmark)
-from .epoch_budget import epoch_options
-from .methods import GROUP_ORDER
-from . import REPO_ROOT
-from .quickstart import QUICKSTART, TEACHER, evaluate, last_checkpoint, train
-from .shipped_teacher import SHIPPED_TEACHER, verified_teacher
+from .benchmark_stages import (Stages, exit_if_failed, flags_of,
+                               prepare_teachers, train_runs)
+from .methods import (GROUP_ORDER, TEACHER_BUDGET_ON_REQUEST, budget_groups,
+                      budget_methods)
+from .quickstart import QUICKSTART, TEACHER
+from .teacher_budget import (TEACHER_BUDGET, VAL_INTERVAL, budget_value,
+                             run_budget)
 
 GROUPS = GROUP_ORDER
 #: What runs without ``--groups``: the bf16-teacher variant is a cost
@@ -56,35 +66,6 @@ CURVE_RUNS = ('ikd-integral_hm', 'ocd_', 'tcd_', 'kd-dwpose-losses_',
 STUDENT_EPOCHS = 1
 TEACHER_EPOCHS = 3
 DEFAULT_SEEDS = (0, 1, 2)
-
-
-def train_teacher(config: str, work_dir: str, epochs: int,
-                  reuse: bool, flags: Sequence[str] = ()) -> str:
-    """Train ``config`` (seed 0) unless reusable; return its checkpoint."""
-    final = osp.join(work_dir, f'epoch_{epochs}.pth')
-    if reuse and osp.isfile(final):
-        print(f'    reusing {final}', flush=True)
-        return final
-    config = osp.join(REPO_ROOT, config)
-    train(config, work_dir,
-          ['randomness.seed=0'] + epoch_options(config, epochs), flags)
-    return last_checkpoint(work_dir)
-
-
-def shipped_teacher_metrics(work_dir: str, reuse: bool) -> str:
-    """Check the shipped teacher by hash and evaluate it once into
-    ``work_dir/metrics.json`` (kept with ``reuse``); return that file."""
-    verified_teacher(osp.join(REPO_ROOT, SHIPPED_TEACHER))
-    out = osp.join(work_dir, 'metrics.json')
-    os.makedirs(work_dir, exist_ok=True)
-    if reuse and osp.isfile(out):
-        print(f'    reusing {out}', flush=True)
-        return out
-    metrics = evaluate(osp.join(REPO_ROOT, QUICKSTART, TEACHER),
-                       osp.join(REPO_ROOT, SHIPPED_TEACHER), work_dir)
-    with open(out, 'w') as f:
-        json.dump(metrics, f, indent=2)
-    return out
 
 
 def plot_curves(group_dir: str, seed: int, out_dir: str) -> List[str]:
@@ -102,32 +83,48 @@ def plot_curves(group_dir: str, seed: int, out_dir: str) -> List[str]:
     return written
 
 
-def main(argv: Optional[Sequence[str]] = None) -> dict:
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--scale', type=float, default=1.0,
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument('--scale', type=float, default=1.0,
                         help='multiplies the epochs (1: ~45 min on 2 cores)')
+    budget.add_argument(
+        '--budget', type=budget_value, default=None,
+        help=f'{TEACHER_BUDGET!r} or N: the teacher-budget benchmark '
+        '(the core claims only, every student trained as long as the '
+        'shipped teacher or N epochs, validated every '
+        f'{VAL_INTERVAL}; see teacher_budget.py); not with --scale')
     parser.add_argument('--seeds', type=int, nargs='+',
                         default=list(DEFAULT_SEEDS))
-    parser.add_argument('--groups', nargs='+', default=list(DEFAULT_GROUPS),
-                        choices=GROUPS)
+    parser.add_argument('--groups', nargs='+', default=None, choices=GROUPS,
+                        help=f'default: {" ".join(DEFAULT_GROUPS)}; with '
+                        f'--budget: {" ".join(budget_groups())} (add '
+                        f'{" ".join(TEACHER_BUDGET_ON_REQUEST)} on request)')
     parser.add_argument('--jobs', type=int, default=2,
                         help='trainings at a time, the CPU threads split '
                         'between them (2 on 2 cores: 1.5x the throughput '
                         'of one 2-thread training)')
     parser.add_argument('--device', default='cpu', choices=('cpu', 'cuda'),
                         help='device of the step-cost comparison (trainings '
-                        'use CUDA whenever it is available)')
+                        'use CUDA whenever it is available; --budget runs '
+                        'no step costs, its trainings still use CUDA)')
     parser.add_argument('--amp', action='store_true',
                         help='AMP in every training and in the step-cost '
                         'comparison (CUDA)')
     parser.add_argument('--step-rounds', type=int, default=20)
-    parser.add_argument('--skip-steps', action='store_true')
+    parser.add_argument('--skip-steps', action='store_true',
+                        help='leave out the step-cost stage (--budget '
+                        'never runs it)')
     parser.add_argument('--skip-cache', action='store_true',
-                        help='leave out the teacher-cache cost stage')
+                        help='leave out the teacher-cache cost stage '
+                        '(--budget never runs it)')
     parser.add_argument('--reuse', action='store_true',
-                        help='keep runs that already reached their epochs')
+                        help='keep finished runs, resume stopped ones from '
+                        'their last checkpoint, refuse work dirs made with '
+                        'other configs')
     parser.add_argument('--work-dir', default=osp.join(
-        REPO_ROOT, 'work_dirs', 'benchmark'))
+        REPO_ROOT, 'work_dirs', 'benchmark'),
+        help='--budget N trains under WORK_DIR/budget-<N>ep')
     parser.add_argument('--out-dir', default=osp.join(REPO_ROOT,
                                                       'benchmarks'))
     args = parser.parse_args(argv)
@@ -135,33 +132,36 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         parser.error('--amp needs --device cuda')
     if args.jobs < 1:
         parser.error(f'--jobs must be at least 1, got {args.jobs}')
-    flags = ['--amp'] if args.amp else []
     if len(set(args.seeds)) < 2:
         parser.error('use at least 2 distinct seeds (a paired interval)')
+    if args.budget is None:
+        args.groups = args.groups or list(DEFAULT_GROUPS)
+    else:
+        args.groups = args.groups or budget_groups()
+        try:
+            budget_methods(args.groups)
+        except ValueError as error:
+            parser.error(str(error))
+    return args
+
+
+def main(argv: Optional[Sequence[str]] = None) -> dict:
+    args = parse_args(argv)
+    if args.budget is not None:
+        return run_budget(args)
+    return run_scaled(args)
+
+
+def run_scaled(args: argparse.Namespace) -> dict:
+    """The whole benchmark at ``--scale``: every method of the groups,
+    step and teacher-cache costs, :mod:`.benchmark_report`."""
+    stage = Stages()
+    flags = flags_of(args)
     epochs = max(1, round(STUDENT_EPOCHS * args.scale))
     teacher_epochs = max(1, round(TEACHER_EPOCHS * args.scale))
     work_dir = osp.abspath(args.work_dir)
-    start = time.time()
-
-    def stage(text):
-        print(f'[{(time.time() - start) / 60:5.1f} min] {text}', flush=True)
-
-    shipped_config = osp.join(QUICKSTART, TEACHER)
-    teachers, teacher_metrics = {}, {}
-    for config in sorted({ablation.TEACHERS[g] for g in args.groups}):
-        stem = osp.splitext(osp.basename(config))[0]
-        teacher_dir = osp.join(work_dir, 'teachers', stem)
-        if config == shipped_config:
-            stage(f'teacher {osp.basename(config)}: the shipped checkpoint, '
-                  'checked and evaluated')
-            teacher_metrics[config] = shipped_teacher_metrics(
-                teacher_dir, args.reuse)
-            teachers[config] = osp.join(REPO_ROOT, SHIPPED_TEACHER)
-            continue
-        stage(f'teacher {osp.basename(config)} ({teacher_epochs} epochs)')
-        teachers[config] = train_teacher(config, teacher_dir, teacher_epochs,
-                                         args.reuse, flags)
-        teacher_metrics[config] = teacher_dir
+    teachers, teacher_metrics = prepare_teachers(
+        args.groups, teacher_epochs, work_dir, args.reuse, flags, stage)
     ablation_dir = osp.join(work_dir, 'ablation')
     runs = {group: ablation.plan_group(
                 group, args.seeds, epochs, teachers[ablation.TEACHERS[group]],
@@ -169,11 +169,12 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     stage(f'groups {", ".join(args.groups)}: '
           f'{sum(map(len, runs.values()))} trainings of {epochs} epochs, '
           f'seeds {args.seeds}, {args.jobs} at a time')
-    ablation.execute([run for group in args.groups for run in runs[group]],
-                     epochs, args.reuse, flags, args.jobs)
+    every_run = [run for group in args.groups for run in runs[group]]
+    failed = train_runs(every_run, args.reuse, flags, args.jobs)
     os.makedirs(args.out_dir, exist_ok=True)
     for group in args.groups:
-        ablation.save_results(ablation.tabulate(runs[group]), ablation_dir,
+        finished = [run for run in runs[group] if run not in failed]
+        ablation.save_results(ablation.tabulate(finished), ablation_dir,
                               group)
         plot_curves(osp.join(ablation_dir, group), args.seeds[0],
                     args.out_dir)
@@ -190,6 +191,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             '--device', args.device, '--out',
             osp.join(args.out_dir, 'teacher_cache.json')])
     stage('report')
+    shipped_config = osp.join(QUICKSTART, TEACHER)
     report_argv = [
         '--ablation-dir', ablation_dir, '--teacher-metrics',
         teacher_metrics.get(shipped_config, ''), '--out-dir', args.out_dir]
@@ -201,4 +203,5 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         report_argv += ['--steps', steps_file]
     result = benchmark_report.main(report_argv)
     stage(f'done; results in {args.out_dir}')
+    exit_if_failed(failed, len(every_run))
     return result

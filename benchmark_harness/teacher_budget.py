@@ -1,0 +1,85 @@
+"""``benchmark.py --budget``: the core claims at the teacher's own budget.
+
+The papers' claims live where the student trains as long as its teacher.
+``--budget teacher`` trains every method of :data:`.methods.TEACHER_BUDGET`
+for the shipped teacher's ``train_cfg.max_epochs`` (read from its config:
+24 epochs, 9,000 iterations at batch 16), ``--budget N`` for N epochs, each
+over the paired seeds with its schedule stretched to the run
+(:mod:`.epoch_budget`) and a validation every :data:`VAL_INTERVAL` epochs,
+so that every run leaves a learning curve. The SimCC pair
+(``--groups ... dwpose-pair``) trains its teacher for the same budget.
+Runs go under ``<work-dir>/budget-<N>ep``; the report
+(:mod:`.budget_report`) to ``results_budget.{json,md}`` and
+``curves_budget_<group>.png`` in ``--out-dir``. The step-cost and
+teacher-cache stages, which do not depend on the budget, are not run.
+"""
+import argparse
+import os.path as osp
+
+from . import REPO_ROOT, ablation, budget_report
+from .benchmark_report import load_teacher_metrics
+from .benchmark_stages import (Stages, exit_if_failed, failure_lines,
+                               flags_of, prepare_teachers, train_runs)
+from .epoch_budget import config_epochs
+from .methods import budget_methods
+from .quickstart import QUICKSTART, TEACHER
+
+#: ``--budget teacher``: the shipped teacher's own epochs.
+TEACHER_BUDGET = 'teacher'
+#: Validation interval of the budget runs (epochs): their learning curves.
+VAL_INTERVAL = 3
+
+
+def budget_value(value: str):
+    """``--budget``: :data:`TEACHER_BUDGET` or a positive whole number of
+    student epochs; anything else is an argparse error naming it."""
+    if value == TEACHER_BUDGET:
+        return value
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    raise argparse.ArgumentTypeError(
+        f'{value!r} is neither {TEACHER_BUDGET!r} (the shipped teacher\'s '
+        'train_cfg.max_epochs, read from its config) nor a positive whole '
+        'number of student epochs, e.g. --budget 12')
+
+
+def budget_epochs(budget) -> int:
+    """The student epochs of a :func:`budget_value`."""
+    if budget == TEACHER_BUDGET:
+        return config_epochs(osp.join(REPO_ROOT, QUICKSTART, TEACHER))
+    return budget
+
+
+def run_budget(args: argparse.Namespace) -> dict:
+    """Train the selected methods of ``args.groups`` at ``args.budget``
+    over ``args.seeds``, then write the budget report; exit non-zero after
+    it when a training failed."""
+    stage = Stages()
+    flags = flags_of(args)
+    epochs = budget_epochs(args.budget)
+    val_interval = min(VAL_INTERVAL, epochs)
+    work_dir = osp.join(osp.abspath(args.work_dir), f'budget-{epochs}ep')
+    teachers, teacher_metrics = prepare_teachers(
+        args.groups, epochs, work_dir, args.reuse, flags, stage)
+    runs = [run for group, methods in budget_methods(args.groups).items()
+            for run in ablation.plan_methods(
+                methods, args.seeds, epochs,
+                teachers[ablation.TEACHERS[group]],
+                osp.join(work_dir, 'ablation'), val_interval)]
+    stage(f'teacher budget ({args.budget}): {len(runs)} trainings of '
+          f'{epochs} epochs validated every {val_interval}, seeds '
+          f'{args.seeds}, {args.jobs} at a time')
+    failed = train_runs(runs, args.reuse, flags, args.jobs)
+    stage('report')
+    metrics = {config: load_teacher_metrics(path)
+               for config, path in teacher_metrics.items()}
+    result = budget_report.write_report(
+        [run for run in runs if run not in failed],
+        metrics.get(osp.join(QUICKSTART, TEACHER), {}),
+        dict(name=str(args.budget), epochs=epochs, val_interval=val_interval,
+             seeds=list(args.seeds)),
+        args.out_dir, metrics.get(ablation.TEACHERS['dwpose-pair']),
+        failure_lines(failed))
+    stage(f'done; results in {args.out_dir}')
+    exit_if_failed(failed, len(runs))
+    return result
