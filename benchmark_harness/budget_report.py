@@ -81,7 +81,8 @@ def budget_rows(runs: Sequence[Run], curves: Dict[Run, LearningCurve],
                                            curves[row['baseline_id'], seed])
                     for seed in result['seeds']
                     if (row['baseline_id'], seed) in curves}
-        row['time_to_accuracy'] = summarize_time_to_accuracy(per_seed)
+        if per_seed:
+            row['time_to_accuracy'] = summarize_time_to_accuracy(per_seed)
     return rows
 
 
@@ -155,13 +156,14 @@ def budget_targets(rows: Sequence[dict],
                   'zero (low end)', gain and gain['low'], 0.0, strict=True,
                   note=f'gain {gain_cell(gain)}, {gain["n"]} seeds'
                   if gain else '', missing='fewer than 2 paired seeds')]
-        timing = row.get('time_to_accuracy') or dict(seeds=0, reached=0)
+        timing = row.get('time_to_accuracy')
         checks.append(check(
             f'{name} reaches the student-alone\'s final AP within 1/4 of '
             'its iterations (mean over seeds)',
-            timing.get('iterations_ratio'), TIME_TARGET, at_least=False,
-            missing=f'not reached on {timing["seeds"] - timing["reached"]} '
-            f'of {timing["seeds"]} seeds'))
+            timing and timing['iterations_ratio'], TIME_TARGET,
+            at_least=False, missing=f'not reached on '
+            f'{timing["seeds"] - timing["reached"]} of {timing["seeds"]} '
+            'seeds' if timing else 'no student-alone run on its seeds'))
     small, full = by_id.get(DOWNSIZED), by_id.get(FULL_HEAD)
     if small and full:
         difference = paired_gain(small['aps'], small['seed_list'],

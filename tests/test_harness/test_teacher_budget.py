@@ -276,6 +276,12 @@ def test_a_failing_run_is_reported_and_the_rerun_resumes_it(
     rows = {row['id']: row for row in result['accuracy']}
     assert rows['crd.ocd']['seed_list'] == [0]
     assert rows['crd.tcd']['seed_list'] == [1]
+    targets = {t['target']: t for t in result['targets']}
+    one_seed = targets['OCD (online): 95% interval of the paired AP gain '
+                       'excludes zero (low end)']
+    assert not one_seed['met'] and one_seed['note'] == \
+        'fewer than 2 paired seeds'
+
     assert rows['crd.student-alone']['seed_list'] == [0, 1]
     assert len(result['failed']) == 2
     assert '### Runs that failed' in (tmp_path / 'out' /
@@ -312,3 +318,25 @@ def test_head_flops_are_the_deployed_models_as_the_complexity_tool_counts():
         osp.join(benchmark.REPO_ROOT, BY_ID[key].config))
         for key in HEAD_FLOPS}
     assert flops == pytest.approx(HEAD_FLOPS, rel=0.01)
+
+
+def test_targets_without_a_value_say_why_they_are_missed():
+    rows = [dict(id='crd.ocd', method='OCD (online)', ap_gap_closed=None,
+                 time_to_accuracy=dict(per_seed={}, reached=1, seeds=2,
+                                       iterations_ratio=None)),
+            dict(id='ikd.integral', method='integral (all three)',
+                 ap_gap_closed=0.4)]
+    texts = {t['target']: budget_report.check_text(t)
+             for t in budget_report.budget_targets(rows)}
+    assert texts['OCD (online) reaches the student-alone\'s final AP within '
+                 '1/4 of its iterations (mean over seeds)'] == \
+        'missed (not reached on 1 of 2 seeds)'
+    assert texts['OCD (online) closes >= 50% of the teacher-student AP '
+                 'gap'] == 'missed (no baseline or teacher AP)'
+    assert texts['integral (all three) reaches the student-alone\'s final AP '
+                 'within 1/4 of its iterations (mean over seeds)'] == \
+        'missed (no student-alone run on its seeds)'
+    assert texts['integral (all three) closes >= 50% of the teacher-student '
+                 'AP gap'] == 'missed by 0.100 (0.400; needs >= 0.500)'
+    # no downsized pair, no head FLOPs: those targets are not listed
+    assert not any('downsized' in name for name in texts)
