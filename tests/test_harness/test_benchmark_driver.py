@@ -155,3 +155,29 @@ def test_parallel_runs_finish_before_the_first_failure_is_raised(
 def test_default_benchmark_is_three_paired_seeds_of_every_method():
     assert len(benchmark.DEFAULT_SEEDS) >= 3
     assert set(benchmark.DEFAULT_GROUPS) == {'ikd', 'crd', 'dwpose-pair'}
+
+
+def test_the_scaled_benchmark_reports_what_finished_and_exits_non_zero(
+        tmp_path, monkeypatch):
+    calls = []
+    good = fake_train(calls)
+
+    def train(config, work_dir, options, flags=(), threads=None):
+        if 'seed1' in work_dir and 'ikd-logit_' in config:
+            raise RuntimeError('training ikd-logit failed (exit 1)')
+        return good(config, work_dir, options, flags)
+
+    monkeypatch.setattr(benchmark_stages, 'evaluate', fake_evaluate([]))
+    monkeypatch.setattr(ablation, 'train', train)
+    monkeypatch.setattr(ablation, 'model_costs', lambda config: dict(
+        params=1_000_000, train_params=1_200_000, flops=10_000_000))
+    out_dir = tmp_path / 'out'
+    with pytest.raises(SystemExit) as exit_:
+        benchmark.main(['--groups', 'ikd', '--skip-steps', '--skip-cache',
+                        '--seeds', '0', '1', '--work-dir',
+                        str(tmp_path / 'work'), '--out-dir', str(out_dir)])
+    assert str(exit_.value.code).startswith('1 of 10 trainings failed')
+    assert '[ikd] + logit, seed 1 (log: ' in str(exit_.value.code)
+    rows = {r['method']: r for r in json.loads(
+        (out_dir / 'results.json').read_text())['accuracy']}
+    assert rows['+ logit']['seeds'] == 1 and rows['+ feature']['seeds'] == 2
