@@ -133,17 +133,21 @@ def test_driver_evaluates_the_shipped_teacher_trains_the_rest_and_reports(
                            osp.join(out_dir, 'teacher_cache.json')]]
 
 
-def test_parallel_runs_finish_before_the_first_failure_is_raised(
-        tmp_path, monkeypatch):
-    calls = []
+def logit_seed1_fails(calls):
+    """The stand-in training, but the logit run of seed 1 fails."""
     good = fake_train(calls)
 
     def train(config, work_dir, options, flags=(), threads=None):
         if 'seed1' in work_dir and 'ikd-logit_' in config:
             raise RuntimeError('training ikd-logit failed (exit 1)')
         return good(config, work_dir, options, flags)
+    return train
 
-    monkeypatch.setattr(ablation, 'train', train)
+
+def test_parallel_runs_finish_before_the_first_failure_is_raised(
+        tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(ablation, 'train', logit_seed1_fails(calls))
     runs = ablation.plan_group('ikd', [0, 1], 1, '/teacher.pth',
                                str(tmp_path))
     with pytest.raises(RuntimeError, match='ikd-logit failed'):
@@ -159,16 +163,8 @@ def test_default_benchmark_is_three_paired_seeds_of_every_method():
 
 def test_the_scaled_benchmark_reports_what_finished_and_exits_non_zero(
         tmp_path, monkeypatch):
-    calls = []
-    good = fake_train(calls)
-
-    def train(config, work_dir, options, flags=(), threads=None):
-        if 'seed1' in work_dir and 'ikd-logit_' in config:
-            raise RuntimeError('training ikd-logit failed (exit 1)')
-        return good(config, work_dir, options, flags)
-
     monkeypatch.setattr(benchmark_stages, 'evaluate', fake_evaluate([]))
-    monkeypatch.setattr(ablation, 'train', train)
+    monkeypatch.setattr(ablation, 'train', logit_seed1_fails([]))
     monkeypatch.setattr(ablation, 'model_costs', lambda config: dict(
         params=1_000_000, train_params=1_200_000, flops=10_000_000))
     out_dir = tmp_path / 'out'
