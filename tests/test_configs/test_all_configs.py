@@ -112,13 +112,27 @@ def _parses_as_distiller(config: str) -> bool:
 DISTILLER_CONFIGS = [c for c in CONFIGS if _parses_as_distiller(c)]
 
 
+#: Recipes of another dataset run on its own tiny set (the fixtures of
+#: tests/test_configs/conftest.py), keeping their dataset class; the others
+#: on coco_tiny as CocoDataset.
+TINY_SET_FIXTURES = {
+    'MpiiDataset': 'mpii_tiny_config',
+    'CocoWholeBodyDataset': 'coco_wholebody_tiny_config',
+}
+
+
 @pytest.mark.parametrize('config', DISTILLER_CONFIGS)
 def test_distiller_losses_resolve_on_a_real_batch(config, coco_tiny_dir,
-                                                  tmp_path):
+                                                  tmp_path, request):
     """Every configured tap is reached and every loss is finite and
-    back-propagates to the student, on two coco_tiny samples through the
-    config's own training pipeline."""
-    cfg = coco_tiny_config(config, coco_tiny_dir, str(tmp_path))
+    back-propagates to the student, on two samples of the config's tiny set
+    through the config's own training pipeline."""
+    dataset_type = Config.fromfile(osp.join(
+        CONFIGS_ROOT, config)).train_dataloader.dataset.type
+    if dataset_type in TINY_SET_FIXTURES:
+        cfg = request.getfixturevalue(TINY_SET_FIXTURES[dataset_type])(config)
+    else:
+        cfg = coco_tiny_config(config, coco_tiny_dir, str(tmp_path))
     model = build(cfg)
     model.train()
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
