@@ -16,7 +16,9 @@ budget:
    student weights with and without distillation), ``--jobs`` trainings at a
    time;
 3. the training-step cost comparison
-   (:mod:`benchmark_harness.benchmark_steps`) and the teacher cache's
+   (:mod:`benchmark_harness.benchmark_steps`; on a CPU with native bfloat16
+   also :mod:`benchmark_harness.precision_steps`: each method's step in
+   fp32, bf16 and bf16 + channels-last) and the teacher cache's
    (:mod:`benchmark_harness.teacher_cache_benchmark`: build time and size,
    cached-TCD step against the student alone and live TCD);
 4. the report (:mod:`benchmark_harness.benchmark_report`): JSON, Markdown and
@@ -45,8 +47,9 @@ import os
 import os.path as osp
 from typing import List, Optional, Sequence
 
+from mmpose_kd.utils.precision import cpu_bf16_supported
 from . import (REPO_ROOT, ablation, benchmark_report, benchmark_steps,
-               teacher_cache_benchmark)
+               precision_steps, teacher_cache_benchmark)
 from .benchmark_stages import (Stages, exit_if_failed, flags_of,
                                prepare_teachers, train_runs)
 from .methods import (GROUP_ORDER, TEACHER_BUDGET_ON_REQUEST, budget_groups,
@@ -185,6 +188,12 @@ def run_scaled(args: argparse.Namespace) -> dict:
         step_argv = ['--rounds', str(args.step_rounds), '--device',
                      args.device, '--out', steps_file]
         benchmark_steps.main(step_argv + (['--amp'] if args.amp else []))
+        if args.device == 'cpu' and cpu_bf16_supported():
+            stage('training-step cost in fp32, bf16 and bf16 + '
+                  'channels-last')
+            precision_steps.main([
+                '--rounds', str(args.step_rounds), '--out',
+                osp.join(args.out_dir, 'precision_steps_cpu.json')])
     if not args.skip_cache:
         stage('teacher-cache cost comparison')
         teacher_cache_benchmark.main([

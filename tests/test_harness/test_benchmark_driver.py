@@ -132,6 +132,24 @@ def test_driver_evaluates_the_shipped_teacher_trains_the_rest_and_reports(
     assert cache_argv == [['--device', 'cpu', '--out',
                            osp.join(out_dir, 'teacher_cache.json')]]
 
+    # the step-cost stage: the DWPose-pair steps, and on a CPU with native
+    # bfloat16 each method's step in the three precision modes
+    step_argv, precision_argv = [], []
+    monkeypatch.setattr(benchmark.benchmark_steps, 'main', step_argv.append)
+    monkeypatch.setattr(benchmark.precision_steps, 'main',
+                        precision_argv.append)
+    monkeypatch.setattr(benchmark.benchmark_report, 'main',
+                        lambda argv: {})  # the step files are stand-ins
+    for bf16 in (True, False):
+        monkeypatch.setattr(benchmark, 'cpu_bf16_supported', lambda: bf16)
+        benchmark.main([
+            '--scale', '2', '--groups', 'ikd', '--reuse', '--skip-cache',
+            '--seeds', '0', '1', '--step-rounds', '7',
+            '--work-dir', str(tmp_path / 'work'), '--out-dir', out_dir])
+    assert len(step_argv) == 2
+    assert precision_argv == [['--rounds', '7', '--out', osp.join(
+        out_dir, 'precision_steps_cpu.json')]]
+
 
 def logit_seed1_fails(calls):
     """The stand-in training, but the logit run of seed 1 fails."""
