@@ -221,6 +221,24 @@ def check_state_dict_fit(model: torch.nn.Module,
     return fit
 
 
+def converted_for(model: torch.nn.Module, state_dict: Dict) -> Dict:
+    """``state_dict`` with the key conversions ``model`` applies on load.
+
+    MMPose models rename older checkpoints' keys in load-state-dict
+    pre-hooks (MMPose 0.x's ``keypoint_head.*`` becomes ``head.*``, old
+    heatmap-head layers are renumbered). Those hooks run inside
+    ``load_state_dict``, after any key filtering a caller does, so they are
+    run here first, parent before children as ``load_state_dict`` does, on
+    a copy. A state dict in the current layout comes back unchanged.
+    """
+    converted = dict(state_dict)
+    for prefix, module in model.named_modules():
+        prefix = f'{prefix}.' if prefix else ''
+        for hook in module._load_state_dict_pre_hooks.values():
+            hook(converted, prefix, {}, True, [], [], [])
+    return converted
+
+
 def load_state_dict_checked(model: torch.nn.Module,
                             state_dict: Dict,
                             path: str,
@@ -228,11 +246,14 @@ def load_state_dict_checked(model: torch.nn.Module,
                             min_match: float = 0.9) -> None:
     """Load ``state_dict`` into ``model``, refusing a poor key match.
 
-    Raises a ValueError naming the file and listing missing/unexpected keys
-    when fewer than ``min_match`` of the model's keys are found with the
-    right shape (see :func:`check_state_dict_fit`), so a checkpoint of the
-    wrong model is never half-loaded in silence.
+    Keys are first converted as the model's own loading would convert them
+    (:func:`converted_for`: MMPose 0.x checkpoints). Raises a ValueError
+    naming the file and listing missing/unexpected keys when fewer than
+    ``min_match`` of the model's keys are found with the right shape (see
+    :func:`check_state_dict_fit`), so a checkpoint of the wrong model is
+    never half-loaded in silence.
     """
+    state_dict = converted_for(model, state_dict)
     check_state_dict_fit(model, state_dict, path, field, min_match)
     own = model.state_dict()
     model.load_state_dict(

@@ -29,7 +29,9 @@ TEACHER_DTYPES = {'auto': None, 'float32': torch.float32,
 
 def load_teacher_weights(teacher: torch.nn.Module, path: str,
                          allow_unsafe: bool = False) -> None:
-    """Load ``teacher_ckpt`` into ``teacher`` (strict, weights-only).
+    """Load ``teacher_ckpt`` into ``teacher`` (weights-only; every weight
+    of the teacher must be in the file, with its shape; extra keys are
+    ignored; MMPose 0.x key names are converted as MMPose does).
 
     A distiller's runner checkpoint is accepted: its student becomes the
     teacher, and a log line says so, since that is rarely an accident but
@@ -42,9 +44,11 @@ def load_teacher_weights(teacher: torch.nn.Module, path: str,
             f'teacher_ckpt {path!r} is a distiller checkpoint: its student '
             f'(the `{STUDENT_PREFIX}*` weights) is loaded as the teacher.',
             logger='current', level=30)
+    # Every teacher weight must come from the file: a teacher with, say,
+    # a randomly initialised head would teach noise without a word.
     load_state_dict_checked(
         teacher, extract_state_dict(checkpoint, prefix='student'), path,
-        field='teacher_ckpt')
+        field='teacher_ckpt', min_match=1.0)
 
 
 def build_frozen_teacher(teacher: nn.Module, student: nn.Module,

@@ -248,3 +248,28 @@ def test_cheaper_teacher_options_keep_losses_close(options):
 def test_teacher_dtype_is_validated():
     with pytest.raises(ValueError, match=r'`teacher_dtype`.*\'fp8\''):
         MODELS.build(distiller_cfg(teacher_dtype='fp8'))
+
+
+def test_mmpose_0x_teacher_checkpoint_loads_its_head(tmp_path):
+    """MMPose 0.x names the head ``keypoint_head.*``; MMPose renames it on
+    load, and the teacher must get those weights, not a random head."""
+    source = MODELS.build(heatmap_model(base_channels=16, deconv=(32, 32)))
+    old_style = {k.replace('head.', 'keypoint_head.', 1)
+                 if k.startswith('head.') else k: v
+                 for k, v in source.state_dict().items()}
+    path = str(tmp_path / 'mmpose0x.pth')
+    torch.save(dict(state_dict=old_style), path)
+    distiller = MODELS.build(distiller_cfg(teacher_ckpt=path))
+    for key, value in source.state_dict().items():
+        assert torch.equal(distiller.teacher.state_dict()[key], value), key
+
+
+def test_teacher_checkpoint_missing_a_part_is_refused(tmp_path):
+    source = MODELS.build(heatmap_model(base_channels=16, deconv=(32, 32)))
+    partial = {k: v for k, v in source.state_dict().items()
+               if not k.startswith('head.final_layer')}
+    path = str(tmp_path / 'no_final_layer.pth')
+    torch.save(dict(state_dict=partial), path)
+    with pytest.raises(ValueError,
+                       match=r'teacher_ckpt.*missing: \[head.final_layer'):
+        MODELS.build(distiller_cfg(teacher_ckpt=path))
