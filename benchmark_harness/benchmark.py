@@ -28,7 +28,7 @@ budget:
    seed) as ``curves_<run>.png``.
 
 ``--scale 1`` (1 student epoch, 3 SimCC-teacher epochs, 3 seeds, 2 jobs) is
-sized for 45 minutes on 2 idle CPU cores; ``--scale 3`` trains the students
+sized for 45 minutes on 2 idle CPU cores; ``--scale 8`` trains the students
 as long as the main job does. Every run's schedule is stretched to its epochs
 (:mod:`.epoch_budget`). Each stage prints the elapsed time.
 

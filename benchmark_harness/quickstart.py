@@ -28,7 +28,7 @@ STUDENT = 'td-reg_res18-w16_synthetic-128x96.py'
 DISTILLED = 'tcd-feat_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
 METHOD = 'TCD + feature KD'
 METRICS = ('coco/AP', 'coco/AP .5', 'coco/AR', 'PCK')
-STUDENT_EPOCHS = 3
+STUDENT_EPOCHS = 8
 #: Trainings at a time: on 2 cores, two 1-thread trainings finish more
 #: iterations per second than one 2-thread training.
 STUDENT_JOBS = 2
