@@ -20,6 +20,7 @@ from typing import Dict, List, Optional, Sequence
 
 from mmpose_kd.utils.markdown import markdown_table
 from . import REPO_ROOT
+from .epoch_budget import epoch_options
 from .train_costs import run_measured
 
 QUICKSTART = 'configs/quickstart'
@@ -169,7 +170,6 @@ def run(work_root: str, epochs: Optional[int], seeds: Sequence[int],
     """Evaluate the shipped teacher, then train the student alone and the
     distilled student once per seed, ``jobs`` trainings at a time (the
     CPU threads split between them); return one row per model and seed."""
-    from .epoch_budget import epoch_options
     from .shipped_teacher import SHIPPED_TEACHER, verified_teacher
     teacher_ckpt = verified_teacher(osp.join(REPO_ROOT, SHIPPED_TEACHER))
     teacher_config = osp.join(REPO_ROOT, QUICKSTART, TEACHER)
@@ -192,15 +192,21 @@ def run(work_root: str, epochs: Optional[int], seeds: Sequence[int],
     tasks = [(seed, *step) for seed in seeds for step in steps]
     threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
 
-    def one(index, task):
-        seed, name, config, folder, extra = task
+    # Options are read here, not in the worker threads: MMEngine's config
+    # parsing is not thread-safe.
+    planned = []
+    for seed, name, config, folder, extra in tasks:
         config = osp.join(REPO_ROOT, QUICKSTART, config)
-        work_dir = osp.join(work_root, f'{folder}_seed{seed}')
         options = [f'randomness.seed={seed}'] + extra
         if epochs is not None:
             options += epoch_options(config, epochs)
         if jobs > 1:  # one loader worker each: fewer processes per core
             options.append('train_dataloader.num_workers=1')
+        planned.append((seed, name, config,
+                        osp.join(work_root, f'{folder}_seed{seed}'), options))
+
+    def one(index, task):
+        seed, name, config, work_dir, options = task
         print(f'[{index}] training {name}, seed {seed}', flush=True)
         seconds = train(config, work_dir, options, threads=threads)
         metrics = last_metrics(work_dir)
@@ -213,7 +219,7 @@ def run(work_root: str, epochs: Optional[int], seeds: Sequence[int],
     # end together; the rows keep seed order.
     order = sorted(range(len(tasks)), key=lambda i: tasks[i][3] != 'distilled')
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {i: pool.submit(one, rank + 2, tasks[i])
+        futures = {i: pool.submit(one, rank + 2, planned[i])
                    for rank, i in enumerate(order)}
         trained = [futures[i].result() for i in range(len(tasks))]
     params = {}  # deployed params per config: each model is built once

@@ -141,6 +141,16 @@ def test_main_job_trains_each_seeds_pair_in_parallel_jobs(tmp_path,
                                 'coco/AR': ap, 'PCK': 0.5, 'step': 2}))
         return 10.0
 
+    import threading
+    real_epoch_options = quickstart.epoch_options
+    parsed_in = set()
+
+    def recording_epoch_options(config, epochs):
+        # MMEngine's config parsing is not thread-safe: main thread only
+        parsed_in.add(threading.current_thread() is threading.main_thread())
+        return real_epoch_options(config, epochs)
+
+    monkeypatch.setattr(quickstart, 'epoch_options', recording_epoch_options)
     monkeypatch.setattr(quickstart, 'train', fake_train)
     monkeypatch.setattr(quickstart, 'evaluate',
                         lambda *args: {'coco/AP': 0.69, 'PCK': 0.92})
@@ -150,6 +160,7 @@ def test_main_job_trains_each_seeds_pair_in_parallel_jobs(tmp_path,
     rows = quickstart.run(str(tmp_path), 2, [0, 1], jobs=2)
 
     assert len(calls) == 4
+    assert parsed_in == {True}
     # the longer, distilled runs are started first
     assert [c[0].startswith('tcd') for c in calls[:2]] == [True, True]
     assert {threads for _, _, threads in calls} == {
