@@ -20,8 +20,9 @@ from mmpose_kd.engine.hooks.channels_last_hook import to_channels_last
 from mmpose_kd.registry import OPTIM_WRAPPERS
 from mmpose_kd.utils.precision import cpu_bf16_supported, float32_head_losses
 
-#: ``dtype`` values this wrapper trains with.
-SUPPORTED_DTYPES = ('bfloat16', )
+#: ``dtype`` values this wrapper trains with (``'float32'``: no autocast,
+#: e.g. ``--cfg-options optim_wrapper.dtype=float32`` on a bf16 recipe).
+SUPPORTED_DTYPES = ('bfloat16', 'float32')
 #: What ``on_unsupported`` may say to do on a CPU without native bfloat16.
 ON_UNSUPPORTED = ('raise', 'float32')
 
@@ -47,8 +48,10 @@ class CPUAmpOptimWrapper(OptimWrapper):
 
     Args:
         dtype (str | torch.dtype): ``'bfloat16'``, the only CPU dtype with
-            fast kernels that needs no loss scaler. Defaults to
-            ``'bfloat16'``.
+            fast kernels that needs no loss scaler, or ``'float32'`` to
+            switch mixed precision off (a float32 run of a bf16 recipe,
+            e.g. ``--cfg-options optim_wrapper.dtype=float32``). Defaults
+            to ``'bfloat16'``.
         on_unsupported (str): Where bfloat16 CPU training cannot run - a
             CPU without native bfloat16 (where it would be emulated, slower
             than float32), or a model on a GPU: ``'raise'`` stops with an
@@ -88,8 +91,8 @@ class CPUAmpOptimWrapper(OptimWrapper):
             raise TypeError(f'`optim_wrapper.channels_last` must be True or '
                             f'False, got {channels_last!r}.')
         self.channels_last = channels_last
-        self.cast_dtype = getattr(torch, name)
-        if not cpu_bf16_supported():
+        self.cast_dtype = None if name == 'float32' else getattr(torch, name)
+        if self.cast_dtype is not None and not cpu_bf16_supported():
             message = (
                 'CPUAmpOptimWrapper: this CPU has no native bfloat16 '
                 '(neither avx512_bf16 nor amx_bf16), where bfloat16 is '

@@ -57,15 +57,30 @@ def test_registered_under_the_plugin_scope(cpu_bf16):
 
 
 @pytest.mark.parametrize('dtype, match', [
-    ('float16', r"optim_wrapper.dtype.*\('bfloat16',\).*'float16'.*"
-                r'AmpOptimWrapper'),
-    ('int8', r"optim_wrapper.dtype.*\('bfloat16',\).*'int8'"),
+    ('float16', r"optim_wrapper.dtype.*\('bfloat16', 'float32'\).*"
+                r"'float16'.*AmpOptimWrapper"),
+    ('int8', r"optim_wrapper.dtype.*\('bfloat16', 'float32'\).*'int8'"),
     (torch.float16, r"optim_wrapper.dtype.*torch.float16"),
 ])
 def test_other_dtypes_are_refused_naming_the_option(cpu_bf16, dtype, match):
     model = torch.nn.Linear(2, 2)
     with pytest.raises(ValueError, match=match):
         wrapper_for(model, dtype=dtype)
+
+
+def test_float32_dtype_switches_mixed_precision_off(cpu_bf16):
+    cpu_bf16(False)  # not needed for float32
+    model = MODELS.build(heatmap_model(base_channels=8, deconv=(16, 16)))
+    wrapper = wrapper_for(model, dtype='float32', channels_last=True)
+    assert wrapper.cast_dtype is None
+    dtypes = {}
+    record_dtypes(model.backbone, dtypes, 'backbone')
+    inputs, samples = fake_batch()
+    model.train()
+    with wrapper.optim_context(model):
+        model.loss(inputs, samples)
+    assert dtypes['backbone'] == torch.float32
+    assert model.backbone.conv1.weight.is_contiguous()  # NCHW kept
 
 
 def test_cpu_without_native_bf16_stops_or_falls_back_saying_so(
