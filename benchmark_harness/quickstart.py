@@ -110,7 +110,8 @@ def train(config: str, work_dir: str, options: List[str],
     log_path = osp.join(work_dir, 'train_stdout.log')
     os.makedirs(work_dir, exist_ok=True)
     start = time.time()
-    print(f'  $ {" ".join(command)}\n    (log: {log_path})', flush=True)
+    print(f'  $ {" ".join(command)}\n    (log: {log_path})\n', end='',
+          flush=True)
     with open(log_path, 'w') as log:
         env = None
         if threads is not None and 'OMP_NUM_THREADS' not in os.environ:
@@ -131,7 +132,8 @@ def evaluate(config: str, checkpoint: str, work_dir: str) -> Dict[str, float]:
                config, checkpoint, '--work-dir', work_dir]
     os.makedirs(work_dir, exist_ok=True)
     log_path = osp.join(work_dir, 'test_stdout.log')
-    print(f'  $ {" ".join(command)}\n    (log: {log_path})', flush=True)
+    print(f'  $ {" ".join(command)}\n    (log: {log_path})\n', end='',
+          flush=True)
     with open(log_path, 'w') as log:
         returncode = subprocess.call(command, stdout=log,
                                      stderr=subprocess.STDOUT, cwd=REPO_ROOT)
@@ -207,7 +209,8 @@ def run(work_root: str, epochs: Optional[int], seeds: Sequence[int],
 
     def one(index, task):
         seed, name, config, work_dir, options = task
-        print(f'[{index}] training {name}, seed {seed}', flush=True)
+        # one write per line: two jobs print at once
+        print(f'[{index}] training {name}, seed {seed}\n', end='', flush=True)
         seconds = train(config, work_dir, options, threads=threads)
         metrics = last_metrics(work_dir)
         _print_metrics(metrics, seconds, f'[{index}] {name}, seed {seed}: ')
@@ -234,8 +237,8 @@ def run(work_root: str, epochs: Optional[int], seeds: Sequence[int],
 def _print_metrics(metrics: Dict[str, float], seconds: float,
                    label: str = '') -> None:
     print(f'    {label}coco/AP = {metrics["coco/AP"]:.4f}, PCK@0.1 = '
-          f'{metrics.get("PCK", float("nan")):.4f} ({seconds:.0f} s)',
-          flush=True)
+          f'{metrics.get("PCK", float("nan")):.4f} ({seconds:.0f} s)\n',
+          end='', flush=True)
 
 
 def paired_gains(rows: Sequence[dict]) -> Dict[str, List[float]]:
