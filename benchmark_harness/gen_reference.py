@@ -26,9 +26,10 @@ SECTIONS = (
                           'RenderedHeatmapDistillLoss')),
     ('Connectors', 'MODELS', ('ConvBNConnector', 'ConvConnector',
                               'IdentityConnector')),
-    ('Hooks', 'HOOKS', ('DistillLossWeightHook', 'LossBalanceHook',
-                        'SafeCheckpointHook', 'StudentCheckpointHook',
-                        'TeacherCacheHook')),
+    ('Hooks', 'HOOKS', ('ChannelsLastHook', 'DistillLossWeightHook',
+                        'LossBalanceHook', 'SafeCheckpointHook',
+                        'StudentCheckpointHook', 'TeacherCacheHook')),
+    ('Optimizer wrappers', 'OPTIM_WRAPPERS', ('CPUAmpOptimWrapper', )),
     ('Transforms', 'TRANSFORMS', ('ReplayTeacherCacheView',
                                   'PackPoseInputsWithTeacherCache')),
     ('Datasets', 'DATASETS', ('SyntheticCocoDataset', )),
@@ -116,7 +117,8 @@ def registered_names() -> List[str]:
     import mmpose_kd  # noqa: F401
     from mmpose_kd import registry
     return sorted(name for r in (registry.MODELS, registry.HOOKS,
-                                 registry.DATASETS, registry.TRANSFORMS)
+                                 registry.OPTIM_WRAPPERS, registry.DATASETS,
+                                 registry.TRANSFORMS)
                   for name in r.module_dict)
 
 
