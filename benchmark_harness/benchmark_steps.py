@@ -131,7 +131,8 @@ def our_distiller_cfg(teacher: dict, student: dict, width: int, height: int,
     losses['loss_logit'] = dict(type='mmpose_kd.SimCCLogitDistillLoss',
                                 beta=10.0, loss_weight=LOGIT_WEIGHT)
     return dict(type='mmpose_kd.PoseDistiller', student=student,
-                teacher=teacher, distill_losses=losses, **options)
+                teacher=teacher, teacher_ckpt=None, distill_losses=losses,
+                **options)
 
 
 def dwpose_cfg(teacher: dict, student: dict, workdir: str) -> dict:

@@ -5,11 +5,12 @@ into a multi-output module, e.g. ``'backbone[-1]'``. A path that is not a
 module of the model raises an error listing the nearest valid names, so a
 renamed module never fails silently.
 """
-import difflib
 import re
 from typing import NamedTuple, Optional
 
 from torch import nn
+
+from .validation import nearest_names
 
 _TAP_PATTERN = re.compile(r'^(?P<path>[A-Za-z_][\w.]*)(\[(?P<index>-?\d+)\])?$')
 
@@ -44,7 +45,7 @@ def get_submodule(model: nn.Module, path: str, field: str,
         return model.get_submodule(path)
     except AttributeError:
         names = [name for name, _ in model.named_modules() if name]
-        nearest = difflib.get_close_matches(path, names, n=5, cutoff=0.4)
+        nearest = nearest_names(path, names)
         if not nearest:
             nearest = [n for n in names if '.' not in n]
         raise ValueError(

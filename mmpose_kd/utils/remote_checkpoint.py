@@ -10,7 +10,6 @@ content; a short or broken transfer is retried once. This module only fetches
 bytes and never unpickles: :func:`mmpose_kd.utils.checkpoint.
 safe_load_checkpoint` loads the file like any local one.
 """
-import difflib
 import hashlib
 import http.client
 import os
@@ -32,6 +31,7 @@ from tqdm import tqdm
 
 from .checkpoint import CheckpointLoadError
 from .file_hash import file_sha256
+from .validation import nearest_names
 
 URL_PREFIXES = ('http://', 'https://')
 
@@ -107,7 +107,7 @@ def checkpoint_url(name: str, field: str = 'checkpoint') -> str:
                       logger='current', level=30)
             model = renamed
     if model not in table:
-        near = difflib.get_close_matches(model, table, n=3)
+        near = nearest_names(model, table, n=3, cutoff=0.6)
         raise RemoteCheckpointError(
             f'`{field}`: {name!r} is not in MMEngine\'s {prefix} table'
             + (f'; nearest: {", ".join(prefix + n for n in near)}.'

@@ -4,10 +4,13 @@ Each returns the (converted) value or raises an error whose message starts
 with the owning class or function name and names the argument, so a bad
 value in a config with several losses is easy to find. Nothing here imports
 torch or a registry: losses, connectors, heads and pure tensor functions
-all use it.
+all use it. :func:`nearest_names` is the one "did you mean" of the
+package: unknown arguments, module paths and schedule targets use it.
 """
+import difflib
+import inspect
 import numbers
-from typing import Optional, Sequence
+from typing import Iterable, List, Mapping, Optional, Sequence
 
 
 def check_choice(owner: str, name: str, value, choices: Sequence):
@@ -66,3 +69,54 @@ def check_positive_int(owner: str, name: str, value) -> int:
 def check_window(owner: str, name: str, window) -> Optional[int]:
     """Return a soft-argmax ``window`` radius: None or an int >= 0."""
     return check_int(owner, name, window, minimum=0, optional=True)
+
+
+def nearest_names(name: str, candidates: Iterable[str], n: int = 5,
+                  cutoff: float = 0.4) -> List[str]:
+    """The ``candidates`` closest to ``name`` (difflib ratio >= ``cutoff``),
+    best first, for a "nearest valid names" hint."""
+    return difflib.get_close_matches(str(name), list(candidates), n=n,
+                                     cutoff=cutoff)
+
+
+def accepted_arguments(cls) -> Optional[frozenset]:
+    """The keyword arguments ``cls(...)`` takes: its ``__init__``'s, and
+    its bases' while each ``__init__`` forwards ``**kwargs``. None when the
+    chain ends in ``**kwargs`` (any name is taken)."""
+    names = set()
+    for klass in cls.__mro__:
+        init = vars(klass).get('__init__')
+        if init is None:
+            continue
+        params = inspect.signature(init).parameters.values()
+        names |= {p.name for p in params if p.kind in (
+            p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        if not any(p.kind == p.VAR_KEYWORD for p in params):
+            return frozenset(names - {'self'})
+    return None
+
+
+def check_known_arguments(owner: str, given: Mapping,
+                          accepted: Iterable[str]) -> None:
+    """Raise TypeError naming the first key of ``given`` not in
+    ``accepted``, with the nearest valid names."""
+    accepted = sorted(accepted)
+    for key in given:
+        if key not in accepted:
+            near = nearest_names(key, accepted, n=3)
+            hint = (f'; nearest valid names: '
+                    f'{", ".join(repr(n) for n in near)}') if near else ''
+            raise TypeError(
+                f'{owner}: unknown argument `{key}`{hint}. It takes '
+                f'{", ".join(accepted)}.')
+
+
+def raise_with_field(error: Exception, field: str):
+    """Raise ``error`` again, its message prefixed with the config
+    ``field`` it came from (same type, chained). Errors of other than the
+    builtin KeyError/TypeError/ValueError types are raised as they are:
+    their constructors may take other arguments."""
+    if type(error) not in (KeyError, TypeError, ValueError):
+        raise error
+    message = error.args[0] if len(error.args) == 1 else str(error)
+    raise type(error)(f'`{field}`: {message}') from error

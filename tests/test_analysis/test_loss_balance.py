@@ -14,6 +14,7 @@ def _cfg(coco_tiny_dir, work_dir, logit_weight):
         type='mmpose_kd.PoseDistiller',
         student=heatmap_model(base_channels=8, deconv=(16, 16)),
         teacher=heatmap_model(base_channels=16, deconv=(32, 32)),
+        teacher_ckpt=None,
         distill_losses=dict(
             loss_logit=dict(type='mmpose_kd.HeatmapLogitDistillLoss',
                             loss_weight=logit_weight),

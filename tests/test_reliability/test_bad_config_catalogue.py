@@ -23,6 +23,7 @@ def base_model():
         type='mmpose_kd.PoseDistiller',
         student=heatmap_model(base_channels=8, deconv=(16, 16)),
         teacher=heatmap_model(base_channels=16, deconv=(32, 32)),
+        teacher_ckpt=None,
         distill_losses=dict(
             loss_logit=dict(type='mmpose_kd.HeatmapLogitDistillLoss',
                             loss_weight=1.0),
@@ -73,8 +74,9 @@ def _hook(schedules):
 
 def _unaligned_heatmaps(cfg, tmp_path):
     # a teacher with a third deconvolution: 32x24 heatmaps vs 16x12
-    cfg['model']['teacher'] = heatmap_model(base_channels=16,
-                                            deconv=(32, 32, 32))
+    teacher = heatmap_model(base_channels=16, deconv=(32, 32, 32))
+    teacher['head']['decoder'] = dict(HEATMAP_CODEC, heatmap_size=(24, 32))
+    cfg['model']['teacher'] = teacher
     cfg['model']['distill_losses']['loss_logit']['align'] = None
 
 
@@ -95,7 +97,8 @@ CATALOGUE = [
      KeyError, r'HeatmapHeadV2'),
     ('misspelt loss argument',
      _set('distill_losses.loss_logit.loss_wieght', 1.0),
-     TypeError, r'HeatmapLogitDistillLoss.*loss_wieght'),
+     TypeError, r"HeatmapLogitDistillLoss.*loss_wieght.*nearest valid names: "
+     r"'loss_weight'"),
     ('feature tap not on the model',
      _set('distill_losses.loss_feat.student_input', 'backbone.layer5'),
      ValueError, r"student_input.*'backbone.layer5'.*'backbone.layer4'"),
@@ -155,6 +158,19 @@ CATALOGUE = [
 ]
 
 
+def assert_refused_before_training(cfg, work_dir, error, match):
+    """A Runner from ``cfg`` raises ``error`` matching ``match`` before
+    its first optimizer step, and writes no checkpoint."""
+    runner = None
+    with pytest.raises(error, match=match):
+        runner = Runner.from_cfg(Config(copy.deepcopy(cfg)))
+        runner.train()
+    if runner is not None:  # refused at the first step, before any update
+        assert runner.iter == 0
+        assert 'train/loss' not in runner.message_hub.log_scalars
+    assert not list(work_dir.glob('*.pth'))
+
+
 @pytest.mark.parametrize('edit, error, match',
                          [entry[1:] for entry in CATALOGUE],
                          ids=[entry[0] for entry in CATALOGUE])
@@ -164,14 +180,7 @@ def test_mistake_is_refused_before_training(edit, error, match,
     cfg = coco_tiny_runner_cfg(base_model(), HEATMAP_CODEC, coco_tiny_dir,
                                str(work_dir), max_epochs=1)
     edit(cfg, tmp_path)
-    runner = None
-    with pytest.raises(error, match=match):
-        runner = Runner.from_cfg(Config(copy.deepcopy(cfg)))
-        runner.train()
-    if runner is not None:  # refused at the first step, before any update
-        assert runner.iter == 0
-        assert 'train/loss' not in runner.message_hub.log_scalars
-    assert not list(work_dir.glob('*.pth'))
+    assert_refused_before_training(cfg, work_dir, error, match)
 
 
 def test_catalogue_is_large_and_distinct():

@@ -32,6 +32,7 @@ def write_config(data_dir, path, kill_at=None):
         type='mmpose_kd.PoseDistiller',
         student=heatmap_model(base_channels=8, deconv=(16, 16)),
         teacher=heatmap_model(base_channels=16, deconv=(32, 32)),
+        teacher_ckpt=None,
         distill_losses=dict(
             loss_logit=dict(type='mmpose_kd.HeatmapLogitDistillLoss'),
             loss_feat=dict(

@@ -29,7 +29,7 @@ def distill_run(coco_tiny_dir, tmp_path_factory):
     teacher = heatmap_model(base_channels=16, deconv=(32, 32))
     model = dict(
         type='mmpose_kd.PoseDistiller', student=regression_model(8),
-        teacher=teacher,
+        teacher=teacher, teacher_ckpt=None,
         distill_losses=dict(loss_coord=dict(type='mmpose_kd.CoordDistillLoss')))
     cfg = coco_tiny_runner_cfg(model, REGRESSION_CODEC, coco_tiny_dir,
                                str(root / 'work'), max_epochs=2)

@@ -6,7 +6,7 @@ from mmengine.model import is_model_wrapper
 
 from mmpose_kd.registry import HOOKS
 from mmpose_kd.utils.module_paths import get_submodule
-from .weight_schedules import SCHEDULES, schedule_factor
+from .weight_schedules import check_schedule, schedule_factor
 
 
 @HOOKS.register_module()
@@ -53,25 +53,12 @@ class DistillLossWeightHook(Hook):
         if not isinstance(schedules, dict) or not schedules:
             raise ValueError('DistillLossWeightHook: `schedules` must be a '
                              'non-empty dict of module path -> schedule.')
-        for path, cfg in schedules.items():
-            kind = cfg.get('type') if isinstance(cfg, dict) else None
-            if kind not in SCHEDULES:
-                raise ValueError(
-                    f'DistillLossWeightHook: `schedules.{path}.type` must be '
-                    f'one of {SCHEDULES}, got {kind!r}.')
-            if by_fraction:
-                points = [cfg.get('begin'), cfg.get('end'),
-                          *cfg.get('milestones', ())]
-                bad = [p for p in points
-                       if p is not None and not 0 <= p <= 1]
-                if bad:
-                    raise ValueError(
-                        f'DistillLossWeightHook: `schedules.{path}`: with '
-                        'by_fraction=True begin/end/milestones are '
-                        f'fractions of the run in [0, 1], got {bad}.')
         if by_epoch and by_fraction:
             raise ValueError('DistillLossWeightHook: `by_epoch` and '
                              '`by_fraction` cannot both be True.')
+        for path, cfg in schedules.items():
+            check_schedule(f'DistillLossWeightHook: `schedules.{path}`',
+                           cfg, by_fraction)
         self.schedules = schedules
         self.by_epoch = by_epoch
         self.by_fraction = by_fraction
@@ -91,6 +78,29 @@ class DistillLossWeightHook(Hook):
             modules[path] = module
         return modules
 
+    def _check_run_length(self, runner) -> None:
+        """Refuse a schedule that does not fit in this run: a ramp that
+        ends after the last iteration (a warm-up longer than the run), or
+        one that rounds to no iteration at all."""
+        for path, cfg in self.schedules.items():
+            args = self._args(cfg, runner.max_iters)
+            field = f'DistillLossWeightHook: `schedules.{path}`'
+            unit = 'fractions of' if self.by_fraction else \
+                'epochs of' if self.by_epoch else 'iterations of'
+            end, begin = args.get('end'), args.get('begin', 0)
+            if end is not None and end > runner.max_iters:
+                raise ValueError(
+                    f'{field}: `end`={cfg.get("end")} ends after the run '
+                    f'({unit} a run of {runner.max_iters} iterations): the '
+                    'weight would never reach `end_factor`. Shorten it, or '
+                    'give it as a fraction of the run (by_fraction=True).')
+            if cfg['type'] in ('linear', 'cosine') and end <= begin:
+                raise ValueError(
+                    f'{field}: begin={cfg.get("begin", 0)}, '
+                    f'end={cfg.get("end")} ({unit} a run of '
+                    f'{runner.max_iters} iterations) round to an empty ramp '
+                    f'(iterations {begin} to {end}): lengthen it or the run.')
+
     def before_train(self, runner) -> None:
         self._modules = self._resolve(runner)
         if self._base_weights is None:
@@ -104,6 +114,7 @@ class DistillLossWeightHook(Hook):
             raise ValueError('DistillLossWeightHook: `per_epoch=True` needs '
                              'an epoch-based training loop, got '
                              f'{type(runner.train_loop).__name__}.')
+        self._check_run_length(runner)
 
     def _args(self, cfg: dict, max_iters: int) -> dict:
         scale = max_iters if self.by_fraction else self._iters_per_epoch

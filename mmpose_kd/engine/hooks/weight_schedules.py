@@ -7,6 +7,9 @@ the factor an uninterrupted run had at ``i``.
 import math
 from typing import Optional
 
+from mmpose_kd.utils.validation import (check_choice, check_known_arguments,
+                                        check_non_negative_number)
+
 SCHEDULES = ('constant', 'linear', 'cosine', 'step')
 
 
@@ -41,3 +44,37 @@ def schedule_factor(kind: str,
     if kind == 'cosine':
         progress = (1 - math.cos(math.pi * progress)) / 2
     return start_factor + (end_factor - start_factor) * progress
+
+
+#: Arguments of :func:`schedule_factor` a schedule config may give.
+SCHEDULE_ARGS = ('type', 'begin', 'end', 'start_factor', 'end_factor',
+                 'milestones', 'gamma')
+
+
+def check_schedule(owner: str, cfg, by_fraction: bool = False) -> None:
+    """Raise naming ``owner`` and the argument unless ``cfg`` is a schedule
+    config :func:`schedule_factor` can follow: a known ``type``, known
+    arguments, numbers >= 0 (fractions in [0, 1] with ``by_fraction``)."""
+    if not isinstance(cfg, dict):
+        raise TypeError(f'{owner} must be a dict(type=..., ...), got '
+                        f'{cfg!r}.')
+    check_choice(owner, 'type', cfg.get('type'), SCHEDULES)
+    check_known_arguments(owner, cfg, SCHEDULE_ARGS)
+    # `end` None means the end of the run; every other given value is a
+    # number
+    points = {k: cfg[k] for k in ('begin', 'end')
+              if k in cfg and (k != 'end' or cfg[k] is not None)}
+    milestones = cfg.get('milestones', ())
+    if not isinstance(milestones, (list, tuple)):
+        raise TypeError(f'{owner}: `milestones` must be a list, got '
+                        f'{milestones!r}.')
+    points.update({f'milestones[{i}]': m for i, m in enumerate(milestones)})
+    factors = {k: cfg[k] for k in ('start_factor', 'end_factor', 'gamma')
+               if k in cfg}
+    for key, value in {**factors, **points}.items():
+        check_non_negative_number(owner, key, value)
+    bad = [v for v in points.values() if by_fraction and not 0 <= v <= 1]
+    if bad:
+        raise ValueError(
+            f'{owner}: with by_fraction=True begin/end/milestones are '
+            f'fractions of the run in [0, 1], got {bad}.')

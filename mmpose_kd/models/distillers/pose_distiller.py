@@ -14,10 +14,12 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from torch import Tensor
 
+from mmpose_kd.models.losses import BaseDistillLoss
 from mmpose_kd.registry import MODELS
 from mmpose_kd.utils.output_recorder import record_outputs
 from mmpose_kd.utils.precision import as_float32, float32_region
-from mmpose_kd.utils.validation import check_non_negative_number
+from mmpose_kd.utils.validation import (check_non_negative_number,
+                                        raise_with_field)
 from .cached_teacher import CachedTeacher
 from .finite_check import (check_finite_mode, current_iteration,
                            nonfinite_terms, raise_if_not_finite)
@@ -42,11 +44,14 @@ class PoseDistiller(BaseModel):
         student (dict | str): Student model dict, or a config file path
             (``mmpose::`` paths included) whose ``model`` is used.
         teacher (dict | str): Teacher model, in the same forms.
-        teacher_ckpt (str, optional): Teacher checkpoint: a local file, an
+        teacher_ckpt (str | None): Teacher checkpoint: a local file, an
             ``http(s)://`` URL or an MMEngine model-zoo name (downloaded
             once into the torch hub cache and hash-checked,
             docs/checkpoints.md), loaded once here without executing code
-            from the file.
+            from the file. Required, so that a config that lost it stops
+            instead of distilling from a random teacher: ``None`` says so
+            on purpose (the teacher keeps its random initialisation; for
+            tests and timing, or with ``teacher_cache``).
         teacher_ckpt_allow_unsafe (bool): Fully unpickle the teacher
             checkpoint. Only for trusted files. Defaults to False.
         distill_losses (dict): ``name -> loss config``. Each name must
@@ -96,7 +101,7 @@ class PoseDistiller(BaseModel):
     def __init__(self,
                  student: Union[dict, str],
                  teacher: Union[dict, str],
-                 teacher_ckpt: Optional[str] = None,
+                 teacher_ckpt: Optional[str],
                  teacher_ckpt_allow_unsafe: bool = False,
                  distill_losses: Optional[Dict[str, dict]] = None,
                  student_loss_weight: float = 1.0,
@@ -149,6 +154,10 @@ class PoseDistiller(BaseModel):
         self.teacher_dtype = TEACHER_DTYPES[teacher_dtype]
         self.teacher_channels_last = bool(teacher_channels_last)
         if teacher_cache is None:
+            if teacher_ckpt is None:
+                print_log('PoseDistiller: teacher_ckpt=None, so the teacher '
+                          'keeps its random initialisation.',
+                          logger='current', level=30)
             teacher_model = build_frozen_teacher(
                 build_model_part(teacher_cfg, 'teacher', MODELS),
                 self.student, teacher_ckpt, teacher_ckpt_allow_unsafe,
@@ -192,9 +201,16 @@ class PoseDistiller(BaseModel):
                 teacher_spec, self.teacher, f'{field}.teacher_input',
                 owner='teacher'))
         try:
-            self.distill_losses[name] = MODELS.build(cfg)
-        except KeyError as error:
-            raise KeyError(f'`{field}`: {error.args[0]}') from None
+            loss = MODELS.build(cfg)
+        except (KeyError, TypeError, ValueError) as error:
+            raise_with_field(error, field)
+        if not isinstance(loss, BaseDistillLoss):
+            names = sorted(n for n, c in MODELS.module_dict.items()
+                           if issubclass(c, BaseDistillLoss))
+            raise TypeError(
+                f'`{field}`: {cfg["type"]!r} is not a distillation loss; '
+                f'use one of {", ".join(names)}.')
+        self.distill_losses[name] = loss
         if cached is not None:
             routes['teacher'] = cached.check_built_loss(
                 field, self.distill_losses[name], routes['teacher'])

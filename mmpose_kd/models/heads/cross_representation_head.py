@@ -32,7 +32,8 @@ from mmpose.utils.typing import (ConfigType, OptConfigType, OptSampleList,
 from torch import Tensor
 
 from mmpose_kd.registry import MODELS
-from ..losses import CoordDistillLoss, RenderedHeatmapDistillLoss
+from ..losses import (BaseDistillLoss, CoordDistillLoss,
+                      RenderedHeatmapDistillLoss)
 
 _OWNER = 'CrossRepresentationHead'
 #: Regression heads this head can deploy.
@@ -145,11 +146,11 @@ class CrossRepresentationHead(BaseHead):
         self.regression_neck = (
             MODELS.build(regression_neck) if regression_neck else None)
         self.coord_distill = self._build_distill_loss(
-            coord_distill, CoordDistillLoss, 'criterion',
+            'coord_distill', coord_distill, CoordDistillLoss, 'criterion',
             self.regression.loss_module)
         self.heatmap_distill = self._build_distill_loss(
-            heatmap_distill, RenderedHeatmapDistillLoss, 'sigma',
-            getattr(self.heatmap.decoder, 'sigma', None))
+            'heatmap_distill', heatmap_distill, RenderedHeatmapDistillLoss,
+            'sigma', getattr(self.heatmap.decoder, 'sigma', None))
 
     @property
     def decoder(self):
@@ -157,10 +158,15 @@ class CrossRepresentationHead(BaseHead):
         return self.regression.decoder
 
     @staticmethod
-    def _build_distill_loss(cfg, loss_class, default_key, default_value):
-        """Build ``cfg``, filling ``default_key`` for ``loss_class`` types."""
+    def _build_distill_loss(name, cfg, loss_class, default_key,
+                            default_value):
+        """Build ``cfg`` (argument ``name``), filling ``default_key`` for
+        ``loss_class`` types; refuse what is no distillation loss."""
         if cfg is None:
             return None
+        if not isinstance(cfg, dict) or 'type' not in cfg:
+            raise TypeError(f'{_OWNER}: `{name}` must be a loss config '
+                            f'dict(type=...) or None, got {cfg!r}.')
         cfg = dict(cfg)
         loss_type = cfg.get('type')
         if isinstance(loss_type, str):
@@ -169,7 +175,11 @@ class CrossRepresentationHead(BaseHead):
                 and cfg.get(default_key) is None
                 and default_value is not None):
             cfg[default_key] = default_value
-        return MODELS.build(cfg)
+        loss = MODELS.build(cfg)
+        if not isinstance(loss, BaseDistillLoss):
+            raise TypeError(f'{_OWNER}: `{name}` must build a distillation '
+                            f'loss, got {type(loss).__name__}.')
+        return loss
 
     def _regression_input(self, feats):
         if self.regression_neck is None:

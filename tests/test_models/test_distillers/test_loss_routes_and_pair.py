@@ -55,7 +55,7 @@ def simcc_batch(batch_size=2, num_keypoints=17):
 def simcc_distiller(spec):
     return MODELS.build(dict(
         type='mmpose_kd.PoseDistiller', student=simcc_model(8),
-        teacher=simcc_model(16),
+        teacher=simcc_model(16), teacher_ckpt=None,
         distill_losses=dict(loss_kd=dict(
             type='mmpose_kd.SimCCLogitDistillLoss', student_input=spec,
             teacher_input=spec))))

@@ -17,6 +17,7 @@ def distiller_cfg(**overrides):
         type='mmpose_kd.PoseDistiller',
         student=heatmap_model(base_channels=8, deconv=(16, 16)),
         teacher=heatmap_model(base_channels=16, deconv=(32, 32)),
+        teacher_ckpt=None,
         distill_losses=dict(
             loss_logit=dict(type='mmpose_kd.HeatmapLogitDistillLoss',
                             mode='mse', loss_weight=2.0),
@@ -108,7 +109,7 @@ def test_build_from_config_paths(tmp_path):
     distiller = MODELS.build(dict(
         type='mmpose_kd.PoseDistiller', student=str(student_file),
         teacher='mmpose::body_2d_keypoint/topdown_heatmap/coco/'
-        'td-hm_res50_8xb64-210e_coco-256x192.py'))
+        'td-hm_res50_8xb64-210e_coco-256x192.py', teacher_ckpt=None))
     assert distiller.teacher.backbone.depth == 50
     assert distiller.student.backbone.base_channels == 8
 
