@@ -23,8 +23,9 @@ DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 def _plugin_registries() -> tuple:
     from mmpose_kd.registry import (DATASETS, HOOKS, KEYPOINT_CODECS, MODELS,
-                                    TRANSFORMS)
-    return (DATASETS, HOOKS, MODELS, KEYPOINT_CODECS, TRANSFORMS)
+                                    OPTIM_WRAPPERS, TRANSFORMS)
+    return (DATASETS, HOOKS, MODELS, KEYPOINT_CODECS, OPTIM_WRAPPERS,
+            TRANSFORMS)
 
 
 def _plugin_class(type_name: str):

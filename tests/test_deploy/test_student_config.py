@@ -133,3 +133,19 @@ def test_plain_mmpose_runner_tests_an_exported_recipe_student(
     assert 'Load checkpoint from' in result.stderr + result.stdout
     assert torch.load(ckpt)['state_dict'].keys() == student.state_dict(
     ).keys()
+
+
+def test_cpu_bf16_optim_wrapper_becomes_mmengines_optim_wrapper():
+    from mmengine.config import Config as MMConfig
+
+    from mmpose_kd.deploy.student_config import plain_student_config
+    cfg = MMConfig(dict(
+        model=dict(type='TopdownPoseEstimator'),
+        optim_wrapper=dict(type='mmpose_kd.CPUAmpOptimWrapper',
+                           on_unsupported='float32', channels_last=True,
+                           optimizer=dict(type='Adam', lr=2e-3)),
+        custom_hooks=[dict(type='mmpose_kd.ChannelsLastHook')]))
+    plain = plain_student_config(cfg, dict(type='TopdownPoseEstimator'))
+    assert plain.optim_wrapper == dict(
+        type='OptimWrapper', optimizer=dict(type='Adam', lr=2e-3))
+    assert plain.custom_hooks == []
