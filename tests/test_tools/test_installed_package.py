@@ -242,8 +242,8 @@ CHECKOUT_TOOLS = {
     'quickstart.py', 'analysis/ablation.py', 'analysis/benchmark.py',
     'analysis/benchmark_report.py', 'analysis/benchmark_steps.py',
     'analysis/profile_kd_step.py', 'analysis/teacher_cache_benchmark.py',
-    'analysis/teacher_cache_accuracy.py',
-    'docs/gen_reference.py'
+    'analysis/teacher_cache_accuracy.py', 'analysis/precision_steps.py',
+    'analysis/precision_accuracy.py', 'docs/gen_reference.py'
 }
 
 
