@@ -155,6 +155,7 @@ class CachedTeacher:
             dict(self.cache.manifest['decode']))
         if not self.cache.has_heatmaps:
             return {'head': decoded, KEYPOINTS: decoded}
-        heatmaps = torch.cat([t.heatmaps for t in targets])
-        return {'head': heatmaps.to(device=device, dtype=torch.float32),
-                KEYPOINTS: decoded}
+        # float32 before the cat: CPU autocast (bfloat16 training) refuses
+        # to concatenate the cache's float16 arrays.
+        heatmaps = torch.cat([t.heatmaps.float() for t in targets])
+        return {'head': heatmaps.to(device=device), KEYPOINTS: decoded}
