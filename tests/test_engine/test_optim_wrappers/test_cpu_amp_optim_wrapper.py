@@ -47,6 +47,18 @@ def record_dtypes(module, store, key):
     return module.register_forward_hook(hook)
 
 
+def backbone_dtype_in_step(model, wrapper) -> torch.dtype:
+    """The dtype of the backbone's output in a loss step under ``wrapper``."""
+    dtypes = {}
+    handle = record_dtypes(model.backbone, dtypes, 'backbone')
+    inputs, samples = fake_batch()
+    model.train()
+    with wrapper.optim_context(model):
+        model.loss(inputs, samples)
+    handle.remove()
+    return dtypes['backbone']
+
+
 def test_registered_under_the_plugin_scope(cpu_bf16):
     model = MODELS.build(heatmap_model(base_channels=8, deconv=(16, 16)))
     wrapper = OPTIM_WRAPPERS.build(dict(
@@ -73,13 +85,7 @@ def test_float32_dtype_switches_mixed_precision_off(cpu_bf16):
     model = MODELS.build(heatmap_model(base_channels=8, deconv=(16, 16)))
     wrapper = wrapper_for(model, dtype='float32', channels_last=True)
     assert wrapper.cast_dtype is None
-    dtypes = {}
-    record_dtypes(model.backbone, dtypes, 'backbone')
-    inputs, samples = fake_batch()
-    model.train()
-    with wrapper.optim_context(model):
-        model.loss(inputs, samples)
-    assert dtypes['backbone'] == torch.float32
+    assert backbone_dtype_in_step(model, wrapper) == torch.float32
     assert model.backbone.conv1.weight.is_contiguous()  # NCHW kept
 
 
@@ -94,13 +100,7 @@ def test_cpu_without_native_bf16_stops_or_falls_back_saying_so(
         wrapper_for(model, on_unsupported='ignore')
     wrapper = wrapper_for(model, on_unsupported='float32')
     assert wrapper.cast_dtype is None
-    dtypes = {}
-    record_dtypes(model.backbone, dtypes, 'backbone')
-    inputs, samples = fake_batch()
-    model.train()
-    with wrapper.optim_context(model):
-        model.loss(inputs, samples)
-    assert dtypes['backbone'] == torch.float32
+    assert backbone_dtype_in_step(model, wrapper) == torch.float32
 
 
 def test_backbone_in_bf16_head_outputs_and_losses_in_fp32(cpu_bf16):
