@@ -6,7 +6,7 @@ whose guard finds it needed; each returns False (and changes nothing) where
 its guard says the real dependency works or the patch is already in. The
 first four make the OpenMMLab pose stack run on a CPU-only machine and do
 nothing on a GPU machine with full ``mmcv``, ``torchvision`` and numpy 1; the
-last three apply wherever their guard holds, GPU machines included.
+last five apply wherever their guard holds, GPU machines included.
 Over 300 lines on purpose: one listed place, and tests load this file by
 path, without the package, to run stock MMPose on this CPU stack.
 
@@ -47,6 +47,22 @@ path, without the package, to run stock MMPose on this CPU stack.
   annotation file raises an error naming the dataset and the file
   (:mod:`mmpose_kd.datasets.annotation_file_errors`); successful loads are
   untouched. Applied on every machine, once.
+* Sample lists (``shim_sample_list_errors``): MMPose's COCO-style and MPII
+  datasets check, once their sample list is loaded, that it is not empty
+  (``ValueError`` naming the annotation file) and that the first sample's
+  image exists (``FileNotFoundError`` naming it, ``data_root`` and
+  ``data_prefix.img``) (:mod:`mmpose_kd.datasets.sample_list_errors`),
+  instead of failing inside MMEngine, at the first batch or at the first
+  validation. Applied on every machine, once.
+* Runner config checks (``shim_runner_config_checks``): ``Runner.__init__``
+  first checks the config parts MMEngine and MMPose read without a check
+  (:mod:`mmpose_kd.engine.runner_config`: ``train_cfg`` epochs, loader
+  settings, dataset paths and pipelines, codec sizes and ``sigma``, a
+  top-down model's ``test_cfg`` keys), naming the field; once the model
+  is built, each pose model in it runs once on a zero image of its
+  codec's input size (:mod:`mmpose_kd.models.forward_check`), so parts
+  that do not fit are named before training. Valid configs are untouched.
+  Applied on every machine, once.
 """
 import functools
 import importlib
@@ -348,6 +364,13 @@ def shim_safe_remote_checkpoints() -> bool:
     return True
 
 
+def _recorded(name: str, applied: bool) -> bool:
+    """``applied``, with ``name`` added to the applied shims if True."""
+    if applied:
+        _APPLIED.add(name)
+    return applied
+
+
 def shim_annotation_file_errors() -> bool:
     """Name the annotation file in MMPose's COCO-style loading errors.
 
@@ -355,9 +378,47 @@ def shim_annotation_file_errors() -> bool:
     """
     from mmpose_kd.datasets.annotation_file_errors import \
         name_annotation_file_in_errors
-    if not name_annotation_file_in_errors():
+    return _recorded('annotation_file_errors',
+                     name_annotation_file_in_errors())
+
+
+def shim_sample_list_errors() -> bool:
+    """Check a dataset's sample list once it is loaded: not empty, its
+    first image there.
+
+    Inactive where the wrapper is already in (a second call).
+    """
+    from mmpose_kd.datasets.sample_list_errors import check_sample_lists
+    return _recorded('sample_list_errors', check_sample_lists())
+
+
+def shim_runner_config_checks() -> bool:
+    """Check a Runner's config parts before ``Runner.__init__`` builds them.
+
+    Inactive where the wrapper is already in (a second call).
+    """
+    import inspect
+
+    from mmengine.runner import Runner
+    init = Runner.__init__
+    if getattr(init, '_mmpose_kd_checks_config', False):
         return False
-    _APPLIED.add('annotation_file_errors')
+    signature = inspect.signature(init)
+    checked = ('model', 'train_cfg', 'train_dataloader', 'val_dataloader',
+               'test_dataloader')
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        from mmpose_kd.engine.runner_config import (check_runner_config,
+                                                    check_runner_model)
+        given = signature.bind(self, *args, **kwargs).arguments
+        check_runner_config(**{k: given[k] for k in checked if k in given})
+        init(self, *args, **kwargs)
+        check_runner_model(self.model)
+
+    __init__._mmpose_kd_checks_config = True
+    Runner.__init__ = __init__
+    _APPLIED.add('runner_config_checks')
     return True
 
 
@@ -370,4 +431,6 @@ def apply_all() -> set:
     shim_safe_runner_checkpoints()
     shim_safe_remote_checkpoints()
     shim_annotation_file_errors()
+    shim_sample_list_errors()
+    shim_runner_config_checks()
     return set(_APPLIED)

@@ -58,7 +58,7 @@ class DistillLossWeightHook(Hook):
                              '`by_fraction` cannot both be True.')
         for path, cfg in schedules.items():
             check_schedule(f'DistillLossWeightHook: `schedules.{path}`',
-                           cfg, by_fraction)
+                           cfg, by_fraction, by_epoch)
         self.schedules = schedules
         self.by_epoch = by_epoch
         self.by_fraction = by_fraction

@@ -51,10 +51,12 @@ SCHEDULE_ARGS = ('type', 'begin', 'end', 'start_factor', 'end_factor',
                  'milestones', 'gamma')
 
 
-def check_schedule(owner: str, cfg, by_fraction: bool = False) -> None:
+def check_schedule(owner: str, cfg, by_fraction: bool = False,
+                   by_epoch: bool = False) -> None:
     """Raise naming ``owner`` and the argument unless ``cfg`` is a schedule
     config :func:`schedule_factor` can follow: a known ``type``, known
-    arguments, numbers >= 0 (fractions in [0, 1] with ``by_fraction``)."""
+    arguments, numbers >= 0 (fractions in [0, 1] with ``by_fraction``,
+    whole iterations without it or ``by_epoch``)."""
     if not isinstance(cfg, dict):
         raise TypeError(f'{owner} must be a dict(type=..., ...), got '
                         f'{cfg!r}.')
@@ -73,6 +75,12 @@ def check_schedule(owner: str, cfg, by_fraction: bool = False) -> None:
                if k in cfg}
     for key, value in {**factors, **points}.items():
         check_non_negative_number(owner, key, value)
+    if not by_fraction and not by_epoch and any(
+            float(v) != int(v) for v in points.values()):
+        raise ValueError(
+            f'{owner}: begin/end/milestones {points} count iterations and '
+            'must be whole numbers; for fractions of the run set '
+            'by_fraction=True.')
     bad = [v for v in points.values() if by_fraction and not 0 <= v <= 1]
     if bad:
         raise ValueError(

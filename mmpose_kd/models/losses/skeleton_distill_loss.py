@@ -31,7 +31,13 @@ def _links_from_metainfo(owner: str, metainfo: dict) -> list:
                         f'got {type(metainfo).__name__}.')
     if 'skeleton_links' in metainfo:  # already parsed, e.g. dataset.metainfo
         return list(metainfo['skeleton_links'])
-    return parse_pose_metainfo(dict(metainfo))['skeleton_links']
+    try:
+        return parse_pose_metainfo(dict(metainfo))['skeleton_links']
+    except (OSError, KeyError, ValueError, TypeError) as error:
+        # MMPose's own error does not say which file or field it read
+        message = error.args[0] if len(error.args) == 1 else error
+        raise type(error)(f'{owner}: cannot read the skeleton from '
+                          f'`metainfo`={metainfo!r}: {message}') from error
 
 
 @MODELS.register_module()
