@@ -243,7 +243,8 @@ CHECKOUT_TOOLS = {
     'analysis/benchmark_report.py', 'analysis/benchmark_steps.py',
     'analysis/profile_kd_step.py', 'analysis/teacher_cache_benchmark.py',
     'analysis/teacher_cache_accuracy.py', 'analysis/precision_steps.py',
-    'analysis/precision_accuracy.py', 'docs/gen_reference.py'
+    'analysis/precision_accuracy.py', 'analysis/fuzz_configs.py',
+    'docs/gen_reference.py'
 }
 
 
