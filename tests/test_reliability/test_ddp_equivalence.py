@@ -100,10 +100,13 @@ def test_two_gloo_processes_match_one_process(coco_tiny_dir, tmp_path):
         read_losses(dist_dir)
     assert [r['iter'] for r in single_losses] == list(range(1, 7))
     assert [r['iter'] for r in dist_losses] == list(range(1, 7))
+    # rel 5e-4: float32 sums in another order (two half batches, gloo's
+    # all-reduce) moved one run in four by 1.3e-4 at iteration 3; a wrong
+    # gradient average or sampler split differs by percents.
     for ref, got in zip(single_losses, dist_losses):
         for key in ('loss', 'student.loss_kpt', 'distill.loss_coord',
                     'distill.loss_feat'):
-            assert got[key] == pytest.approx(ref[key], rel=1e-4, abs=1e-6), \
+            assert got[key] == pytest.approx(ref[key], rel=5e-4, abs=1e-6), \
                 (ref['iter'], key)
 
     # the final weights and the metric
@@ -111,7 +114,7 @@ def test_two_gloo_processes_match_one_process(coco_tiny_dir, tmp_path):
     dist = safe_load_checkpoint(osp.join(dist_dir, 'epoch_2.pth'))
     for key, value in single['state_dict'].items():
         torch.testing.assert_close(dist['state_dict'][key], value,
-                                   rtol=1e-4, atol=1e-6, msg=key)
+                                   rtol=5e-4, atol=1e-5, msg=key)
     single_ap, dist_ap = logged_aps(single_out), logged_aps(dist_out)
     assert len(single_ap) == len(dist_ap) == 1
     assert dist_ap[0] == pytest.approx(single_ap[0], abs=1e-6)
