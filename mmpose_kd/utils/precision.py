@@ -91,11 +91,6 @@ def _float32_loss(loss, device_type):
     return wrapped
 
 
-def _is_pose_head(module: nn.Module) -> bool:
-    from mmpose.models.heads.base_head import BaseHead
-    return isinstance(module, BaseHead)
-
-
 @contextlib.contextmanager
 def float32_head_losses(model: nn.Module, device_type: str,
                         dtype: torch.dtype) -> Iterator[None]:
@@ -108,9 +103,10 @@ def float32_head_losses(model: nn.Module, device_type: str,
     hooks cannot do this: the two methods are wrapped on the instances for
     the block and restored afterwards.
     """
+    from mmpose.models.heads.base_head import BaseHead
     patched = []
     for module in model.modules():
-        if not _is_pose_head(module):
+        if not isinstance(module, BaseHead):
             continue
         for name, wrap in (('forward', lambda f: _reduced_forward(
                 f, device_type, dtype)), ('loss', lambda f: _float32_loss(
