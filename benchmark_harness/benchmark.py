@@ -125,6 +125,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='keep finished runs, resume stopped ones from '
                         'their last checkpoint, refuse work dirs made with '
                         'other configs')
+    parser.add_argument('--report-only', action='store_true',
+                        help='--budget: train nothing; report the runs '
+                        'that finished, list the others with the command '
+                        'that resumes them (a partial report)')
     parser.add_argument('--work-dir', default=osp.join(
         REPO_ROOT, 'work_dirs', 'benchmark'),
         help='--budget N trains under WORK_DIR/budget-<N>ep')
@@ -137,6 +141,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         parser.error(f'--jobs must be at least 1, got {args.jobs}')
     if len(set(args.seeds)) < 2:
         parser.error('use at least 2 distinct seeds (a paired interval)')
+    if args.report_only and args.budget is None:
+        parser.error('--report-only reports a --budget benchmark; give '
+                     '--budget teacher or --budget N')
     if args.budget is None:
         args.groups = args.groups or list(DEFAULT_GROUPS)
     else:

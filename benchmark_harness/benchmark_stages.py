@@ -55,16 +55,41 @@ def shipped_teacher_metrics(work_dir: str, reuse: bool) -> str:
     return out
 
 
+def teacher_run(config: str, work_dir: str, epochs: int) -> ablation.Run:
+    """The training of teacher ``config`` (seed 0) for ``epochs``."""
+    stem = osp.splitext(osp.basename(config))[0]
+    path = osp.join(REPO_ROOT, config)
+    return ablation.Run(
+        Method(f'{TEACHER_GROUP}.{stem}', stem, config, TEACHER_GROUP), 0,
+        path, work_dir,
+        tuple(['randomness.seed=0'] + epoch_options(path, epochs)))
+
+
+def finished_teacher(config: str, work_dir: str, epochs: int,
+                     flags: Sequence[str] = ()) -> str:
+    """The last checkpoint of teacher ``config``'s finished training in
+    ``work_dir``; exits naming it when it has not finished (a report is
+    not the place to train it)."""
+    run = teacher_run(config, work_dir, epochs)
+    record = run_state.fingerprint(run.config, run.options, flags)
+    try:
+        done = run_state.state(work_dir, record, ablation.run_name(run)) \
+            == run_state.DONE
+    except run_state.ReuseMismatch as error:
+        raise SystemExit(f'--report-only refused: {error}') from None
+    if not done:
+        raise SystemExit(
+            f'--report-only: the teacher {config} has not finished its '
+            f'{epochs} epochs in {work_dir}; run the benchmark without '
+            '--report-only first')
+    return last_checkpoint(work_dir)
+
+
 def train_teacher(config: str, work_dir: str, epochs: int,
                   reuse: bool, flags: Sequence[str] = ()) -> str:
     """Train ``config`` (seed 0) for ``epochs``, kept, resumed or refused
     with ``reuse`` like any run; return its last checkpoint."""
-    stem = osp.splitext(osp.basename(config))[0]
-    path = osp.join(REPO_ROOT, config)
-    run = ablation.Run(
-        Method(f'{TEACHER_GROUP}.{stem}', stem, config, TEACHER_GROUP), 0,
-        path, work_dir,
-        tuple(['randomness.seed=0'] + epoch_options(path, epochs)))
+    run = teacher_run(config, work_dir, epochs)
     failed = train_runs([run], reuse, flags, jobs=1)
     if failed:
         raise SystemExit('the teacher every distiller of its group needs '
@@ -74,11 +99,13 @@ def train_teacher(config: str, work_dir: str, epochs: int,
 
 def prepare_teachers(groups: Sequence[str], teacher_epochs: int,
                      work_dir: str, reuse: bool, flags: Sequence[str],
-                     stage: Stages) -> Tuple[Dict[str, str], Dict[str, str]]:
+                     stage: Stages, train: bool = True
+                     ) -> Tuple[Dict[str, str], Dict[str, str]]:
     """``(checkpoints, metrics)`` of the teachers of ``groups``, each keyed
     by teacher config: the shipped one checked and evaluated (metrics: a
     JSON file), the others trained ``teacher_epochs`` (metrics: its work
-    dir)."""
+    dir), or, without ``train``, found finished (:func:`finished_teacher`).
+    """
     shipped_config = osp.join(QUICKSTART, TEACHER)
     teachers, teacher_metrics = {}, {}
     for config in sorted({ablation.TEACHERS[g] for g in groups}):
@@ -92,8 +119,9 @@ def prepare_teachers(groups: Sequence[str], teacher_epochs: int,
             teachers[config] = osp.join(REPO_ROOT, SHIPPED_TEACHER)
             continue
         stage(f'teacher {osp.basename(config)} ({teacher_epochs} epochs)')
-        teachers[config] = train_teacher(config, teacher_dir, teacher_epochs,
-                                         reuse, flags)
+        teachers[config] = train_teacher(
+            config, teacher_dir, teacher_epochs, reuse, flags) if train \
+            else finished_teacher(config, teacher_dir, teacher_epochs, flags)
         teacher_metrics[config] = teacher_dir
     return teachers, teacher_metrics
 

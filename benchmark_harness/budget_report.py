@@ -191,7 +191,12 @@ def format_markdown(result: dict) -> str:
     budget = result['budget']
     teacher = result['teacher']
     lines = [f'### Teacher budget: {budget["epochs"]} epochs per student',
-             '', f'Seeds {budget["seeds"]}, validation every '
+             '']
+    if result.get('pending'):
+        note, *names = result['pending']
+        lines += [f'**Partial report.** {note}', '']
+        lines += [f'- {name}' for name in names] + ['']
+    lines += [f'Seeds {budget["seeds"]}, validation every '
              f'{budget["val_interval"]} epochs; teacher AP '
              f'{num(teacher.get("coco/AP"))}, PCK@0.1 '
              f'{num(teacher.get("PCK"))}.', '']
@@ -237,9 +242,12 @@ def format_markdown(result: dict) -> str:
 def write_report(runs: Sequence[Run], teacher: Dict[str, float],
                  budget: dict, out_dir: str,
                  pair_teacher: Optional[Dict[str, float]] = None,
-                 failed: Sequence[str] = ()) -> dict:
+                 failed: Sequence[str] = (),
+                 pending: Sequence[str] = ()) -> dict:
     """``results_budget.json`` / ``.md`` and ``curves_budget_<group>.png``
-    in ``out_dir`` for the finished ``runs``; return the JSON's content."""
+    in ``out_dir`` for the finished ``runs``; return the JSON's content.
+    ``pending``: a partial report's note on the runs not finished yet (its
+    first line) and their names."""
     curves = {run: read_curve(run.work_dir) for run in runs}
     rows = budget_rows(runs, curves, teacher, pair_teacher)
     pair = {DOWNSIZED, FULL_HEAD}
@@ -250,7 +258,7 @@ def write_report(runs: Sequence[Run], teacher: Dict[str, float],
     result = dict(budget=budget, teacher=teacher, pair_teacher=pair_teacher,
                   accuracy=rows, head_flops=head_flops,
                   targets=budget_targets(rows, head_flops),
-                  failed=list(failed))
+                  failed=list(failed), pending=list(pending))
     os.makedirs(out_dir, exist_ok=True)
     # the students alone: every baseline, and the full head the downsized
     # one is held against

@@ -15,8 +15,9 @@ teacher-cache stages, which do not depend on the budget, are not run.
 """
 import argparse
 import os.path as osp
+from typing import List, Sequence
 
-from . import REPO_ROOT, ablation, budget_report
+from . import REPO_ROOT, ablation, budget_report, run_state
 from .benchmark_report import load_teacher_metrics
 from .benchmark_stages import (Stages, exit_if_failed, failure_lines,
                                flags_of, prepare_teachers, train_runs)
@@ -60,16 +61,22 @@ def run_budget(args: argparse.Namespace) -> dict:
     val_interval = min(VAL_INTERVAL, epochs)
     work_dir = osp.join(osp.abspath(args.work_dir), f'budget-{epochs}ep')
     teachers, teacher_metrics = prepare_teachers(
-        args.groups, epochs, work_dir, args.reuse, flags, stage)
-    runs = [run for group, methods in budget_methods(args.groups).items()
-            for run in ablation.plan_methods(
-                methods, args.seeds, epochs,
-                teachers[ablation.TEACHERS[group]],
-                osp.join(work_dir, 'ablation'), val_interval)]
-    stage(f'teacher budget ({args.budget}): {len(runs)} trainings of '
-          f'{epochs} epochs validated every {val_interval}, seeds '
-          f'{args.seeds}, {args.jobs} at a time')
-    failed = train_runs(runs, args.reuse, flags, args.jobs)
+        args.groups, epochs, work_dir, args.reuse or args.report_only, flags,
+        stage, train=not args.report_only)
+    runs = seed_major([
+        run for group, methods in budget_methods(args.groups).items()
+        for run in ablation.plan_methods(
+            methods, args.seeds, epochs, teachers[ablation.TEACHERS[group]],
+            osp.join(work_dir, 'ablation'), val_interval)], args.seeds)
+    if args.report_only:
+        done = finished_runs(runs, flags)
+        failed = [run for run in runs if run not in done]
+        stage(f'report only: {len(done)} of {len(runs)} trainings finished')
+    else:
+        stage(f'teacher budget ({args.budget}): {len(runs)} trainings of '
+              f'{epochs} epochs validated every {val_interval}, seeds '
+              f'{args.seeds}, {args.jobs} at a time')
+        failed = train_runs(runs, args.reuse, flags, args.jobs)
     stage('report')
     metrics = {config: load_teacher_metrics(path)
                for config, path in teacher_metrics.items()}
@@ -79,7 +86,48 @@ def run_budget(args: argparse.Namespace) -> dict:
         dict(name=str(args.budget), epochs=epochs, val_interval=val_interval,
              seeds=list(args.seeds)),
         args.out_dir, metrics.get(ablation.TEACHERS['dwpose-pair']),
-        failure_lines(failed))
+        [] if args.report_only else failure_lines(failed),
+        pending_lines(failed, args) if args.report_only else [])
     stage(f'done; results in {args.out_dir}')
-    exit_if_failed(failed, len(runs))
+    if not args.report_only:
+        exit_if_failed(failed, len(runs))
     return result
+
+
+def seed_major(runs: List[ablation.Run],
+               seeds: Sequence[int]) -> List[ablation.Run]:
+    """``runs`` seed by seed (every method at the first seed, then the
+    next), so that a benchmark stopped part-way has whole seeds - every
+    method beside its baseline - rather than whole methods."""
+    return sorted(runs, key=lambda run: list(seeds).index(run.seed))
+
+
+def finished_runs(runs: Sequence[ablation.Run],
+                  flags: Sequence[str]) -> List[ablation.Run]:
+    """The ``runs`` whose work dirs hold a finished training of their own
+    configuration (:mod:`.run_state`); a work dir made with another
+    configuration is refused, naming the run."""
+    done = []
+    for run in runs:
+        record = run_state.fingerprint(run.config, run.options, flags)
+        try:
+            if run_state.state(run.work_dir, record,
+                               ablation.run_name(run)) == run_state.DONE:
+                done.append(run)
+        except run_state.ReuseMismatch as error:
+            raise SystemExit(f'--report-only refused: {error}') from None
+    return done
+
+
+def pending_lines(pending: Sequence[ablation.Run],
+                  args: argparse.Namespace) -> List[str]:
+    """The runs a partial report leaves out, and the command that trains
+    them (it keeps the finished ones)."""
+    if not pending:
+        return []
+    command = ' '.join(
+        ['python tools/analysis/benchmark.py', '--budget', str(args.budget),
+         '--reuse', '--seeds', *map(str, args.seeds), '--groups',
+         *args.groups])
+    return [f'{len(pending)} trainings not finished yet; resume them with '
+            f'`{command}`:'] + [ablation.run_name(run) for run in pending]

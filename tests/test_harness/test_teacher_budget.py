@@ -340,3 +340,74 @@ def test_targets_without_a_value_say_why_they_are_missed():
                  'AP gap'] == 'missed by 0.100 (0.400; needs >= 0.500)'
     # no downsized pair, no head FLOPs: those targets are not listed
     assert not any('downsized' in name for name in texts)
+
+
+def test_runs_go_seed_by_seed(tmp_path, harness):
+    """A benchmark stopped part-way holds whole seeds: every method at the
+    first seed before any at the next."""
+    training = harness()
+    benchmark.main(budget_argv(tmp_path, '3', '--jobs', '1'))
+    seeds = [call['seed'] for call in training.calls]
+    half = len(TEACHER_BUDGET)
+    assert seeds == [0] * half + [1] * half
+
+
+def test_report_only_reports_finished_runs_and_names_the_rest(
+        tmp_path, harness, capsys):
+    # OCD seed 1 and TCD seed 0 have not finished when the report is asked
+    dies = {('ocd_', 1): 2, ('tcd_hm-res18-w32_reg-res18-w16_s', 0): 0}
+    training = harness(dies_after=lambda stem, seed: next(
+        (epoch for (prefix, s), epoch in dies.items()
+         if stem.startswith(prefix) and s == seed), None))
+    with pytest.raises(SystemExit):
+        benchmark.main(budget_argv(tmp_path, '6'))
+    training.calls.clear()
+    capsys.readouterr()
+
+    result = benchmark.main(budget_argv(tmp_path, '6', '--report-only'))
+    assert training.calls == []  # nothing trained
+    rows = {row['id']: row for row in result['accuracy']}
+    assert rows['crd.ocd']['seed_list'] == [0]
+    assert rows['crd.tcd']['seed_list'] == [1]
+    assert rows['ikd.integral']['seed_list'] == [0, 1]
+    assert result['failed'] == []
+    note, *names = result['pending']
+    assert note.startswith('2 trainings not finished yet; resume them with '
+                           '`python tools/analysis/benchmark.py --budget 6 '
+                           '--reuse --seeds 0 1 --groups ikd crd`')
+    assert names == ['[crd] TCD (teacher-aided), seed 0',
+                     '[crd] OCD (online), seed 1']
+    markdown = (tmp_path / 'out' / 'results_budget.md').read_text()
+    assert '**Partial report.** 2 trainings not finished yet' in markdown
+    assert '- [crd] OCD (online), seed 1\n' in markdown
+
+    # a run made with another configuration is refused, by name
+    ocd_dir = next(d for d in (tmp_path / 'work' / 'budget-6ep' / 'ablation'
+                               / 'crd').iterdir()
+                   if d.name.startswith('ocd_') and d.name.endswith('0'))
+    path = ocd_dir / FINGERPRINT
+    stored = json.loads(path.read_text())
+    stored['sha256'] = 'another'
+    path.write_text(json.dumps(stored))
+    with pytest.raises(SystemExit) as exit_:
+        benchmark.main(budget_argv(tmp_path, '6', '--report-only'))
+    assert str(exit_.value.code).startswith(
+        '--report-only refused: [crd] OCD (online), seed 0: ')
+
+
+def test_report_only_needs_a_budget_and_never_trains_a_teacher(
+        tmp_path, harness, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        benchmark.parse_args(['--report-only'])
+    assert exit_.value.code == 2
+    assert '--report-only reports a --budget benchmark' in \
+        capsys.readouterr().err
+    training = harness()
+    with pytest.raises(SystemExit) as exit_:
+        benchmark.main(budget_argv(tmp_path, '3', '--groups', 'dwpose-pair',
+                                   '--report-only'))
+    assert training.calls == []
+    message = str(exit_.value.code)
+    assert message.startswith('--report-only: the teacher configs/benchmark/'
+                              'td-simcc_res18-w32_synthetic-128x96.py has '
+                              'not finished its 3 epochs in ')
