@@ -5,10 +5,20 @@ The student normalises with GroupNorm and the teacher runs in eval mode, so
 per-rank batch statistics cannot differ; DefaultSampler gives rank r the
 samples r, r+2, ... of the same shuffled order, so the two ranks' batches of
 iteration i together are the single process's batch i. Stated tolerance:
-per-iteration rank-averaged losses and final weights within rtol 1e-4 /
-atol 1e-6 (gradient all-reduce changes float summation order), CocoMetric AP
+per-iteration rank-averaged losses within rtol 1e-4 / atol 1e-6 and each
+final weight tensor within 1e-3 of its norm plus 1e-5 (gradient all-reduce
+changes float summation order; over five teacher draws the largest was
+2.6e-4 of the norm, on a GroupNorm bias that starts at zero), CocoMetric AP
 within 1e-6; the teacher hash is identical on every rank and equals the
 checkpoint's.
+
+The runs use SGD, not the Adam of the tiny recipes: Adam divides each
+gradient by its own running magnitude, so a weight whose gradient is near
+zero moves by about the learning rate whichever sign the rounding gives it,
+and summation order alone then moves weights by 1e-3 relative - more or
+less often with every teacher draw (a seeded teacher is built here for that
+reason too). SGD keeps a rounding difference a rounding difference, while a
+wrong gradient average or sampler split still moves everything by percents.
 """
 import glob
 import json
@@ -56,8 +66,23 @@ def write_config(data_dir, path, teacher_ckpt, batch_size):
         custom_hooks=[dict(type='GlobalLossRecorderHook'),
                       dict(type='TeacherFingerprintHook')])
     cfg['train_cfg']['val_interval'] = 2
+    cfg['optim_wrapper'] = dict(
+        optimizer=dict(type='SGD', lr=0.01, momentum=0.9))
     cfg['env_cfg'] = dict(dist_cfg=dict(backend='nccl'))
     return dump_probe_config(cfg, path)
+
+
+def close_in_norm(got: torch.Tensor, expected: torch.Tensor,
+                  rtol: float = 1e-3, atol: float = 1e-5) -> bool:
+    """``|got - expected| <= rtol |expected| + atol``, norms over the whole
+    tensor (integer buffers: equal). Elementwise, a weight that training
+    left near zero differs relatively by any amount at a rounding's
+    absolute size; so does a whole tensor that barely trains (a GroupNorm
+    bias of 1e-6), hence ``atol``."""
+    if not expected.is_floating_point():
+        return torch.equal(got, expected)
+    error = (got.double() - expected.double()).norm().item()
+    return error <= rtol * expected.double().norm().item() + atol
 
 
 def read_losses(work_dir):
@@ -67,6 +92,7 @@ def read_losses(work_dir):
 
 def test_two_gloo_processes_match_one_process(coco_tiny_dir, tmp_path):
     init_default_scope('mmpose')
+    torch.manual_seed(0)  # the same teacher whatever ran before
     teacher = MODELS.build(heatmap_model(base_channels=16, deconv=(32, 32)))
     teacher_ckpt = str(tmp_path / 'teacher.pth')
     torch.save(dict(state_dict=teacher.state_dict()), teacher_ckpt)
@@ -100,21 +126,17 @@ def test_two_gloo_processes_match_one_process(coco_tiny_dir, tmp_path):
         read_losses(dist_dir)
     assert [r['iter'] for r in single_losses] == list(range(1, 7))
     assert [r['iter'] for r in dist_losses] == list(range(1, 7))
-    # rel 5e-4: float32 sums in another order (two half batches, gloo's
-    # all-reduce) moved one run in four by 1.3e-4 at iteration 3; a wrong
-    # gradient average or sampler split differs by percents.
     for ref, got in zip(single_losses, dist_losses):
         for key in ('loss', 'student.loss_kpt', 'distill.loss_coord',
                     'distill.loss_feat'):
-            assert got[key] == pytest.approx(ref[key], rel=5e-4, abs=1e-6), \
+            assert got[key] == pytest.approx(ref[key], rel=1e-4, abs=1e-6), \
                 (ref['iter'], key)
 
     # the final weights and the metric
     single = safe_load_checkpoint(osp.join(single_dir, 'epoch_2.pth'))
     dist = safe_load_checkpoint(osp.join(dist_dir, 'epoch_2.pth'))
     for key, value in single['state_dict'].items():
-        torch.testing.assert_close(dist['state_dict'][key], value,
-                                   rtol=5e-4, atol=1e-5, msg=key)
+        assert close_in_norm(dist['state_dict'][key], value), key
     single_ap, dist_ap = logged_aps(single_out), logged_aps(dist_out)
     assert len(single_ap) == len(dist_ap) == 1
     assert dist_ap[0] == pytest.approx(single_ap[0], abs=1e-6)
