@@ -110,6 +110,12 @@ def check_dataloader(name: str, loader) -> None:
         _int(f'{name}.batch_size', loader['batch_size'], 1)
     if 'num_workers' in loader:
         _int(f'{name}.num_workers', loader['num_workers'], 0)
+    if loader.get('persistent_workers') and not loader.get('num_workers'):
+        # torch refuses it deep inside DataLoader, naming neither loader
+        raise ValueError(
+            f'`{name}.persistent_workers=True` needs worker processes, but '
+            f'`{name}.num_workers` is {loader.get("num_workers", 0)!r}: set '
+            f'{name}.persistent_workers=False to load in the main process.')
     if loader.get('dataset') is None:
         raise TypeError(f'`{name}.dataset` is missing: a loader needs '
                         'dataset=dict(type=..., ...).')

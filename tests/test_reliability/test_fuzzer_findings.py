@@ -116,6 +116,12 @@ FINDINGS = [
     ('num_workers as a string',
      edit('train_dataloader.num_workers', '0'), TypeError,
      r'train_dataloader.num_workers'),
+    ('num_workers=0 beside persistent_workers=True: torch refused it '
+     'naming no loader',
+     lambda cfg, tmp_path: cfg['train_dataloader'].update(
+         num_workers=0, persistent_workers=True), ValueError,
+     r'`train_dataloader.persistent_workers=True` needs worker processes.*'
+     r'`train_dataloader.num_workers` is 0'),
     ('batch_size None',
      edit('train_dataloader.batch_size', None), TypeError,
      r'train_dataloader.batch_size'),
