@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from mmpose_kd.utils.markdown import markdown_table
 from .epoch_budget import epoch_options, load_config
 from . import REPO_ROOT, run_state
-from .quickstart import last_metrics, model_costs, train
+from .quickstart import last_metrics, loader_options, model_costs, train
 from .methods import GROUP_ORDER, GROUP_TEACHERS, Method, group_methods
 from .train_costs import read_train_costs
 
@@ -123,6 +123,9 @@ def execute(runs: Sequence[Run], epochs: Optional[int] = None,
     A run that fails is reported by name with its log while the others go
     on; :class:`RunsFailed` lists the failures once all have ended."""
     threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
+    # not in the fingerprint (run_state.EXECUTION_KEYS): a run resumed
+    # with another --jobs is the same experiment
+    loading = loader_options(threads)
     records = {run: run_state.fingerprint(run.config, run.options, flags)
                for run in runs}
     states = {run: run_state.FRESH for run in runs}
@@ -148,7 +151,7 @@ def execute(runs: Sequence[Run], epochs: Optional[int] = None,
         print(run_name(run) + (' (resumed from its last checkpoint)'
                                if resume else ''), flush=True)
         try:
-            train(run.config, run.work_dir, list(run.options),
+            train(run.config, run.work_dir, list(run.options) + loading,
                   list(flags) + (['--resume'] if resume else []),
                   threads=threads)
         except Exception as error:

@@ -149,6 +149,21 @@ def evaluate(config: str, checkpoint: str, work_dir: str) -> Dict[str, float]:
     return {k: metrics[k] for k in METRICS if k in metrics}
 
 
+#: ``--cfg-options`` of a training that has one CPU thread to itself.
+IN_PROCESS_LOADING = ('train_dataloader.num_workers=0',
+                      'train_dataloader.persistent_workers=False')
+
+
+def loader_options(threads: Optional[int]) -> List[str]:
+    """Loader options for a training given ``threads`` CPU threads (None:
+    the whole machine). With one thread per training - two side by side on
+    two cores - loader worker processes only compete with the trainings for
+    the cores: two distilled main-job trainings took 0.146 s per iteration
+    each loading in-process, 0.194 s with one worker each and 0.21 s with
+    the recipes' two (2026-12-02, 2-core CPU, bf16)."""
+    return list(IN_PROCESS_LOADING) if threads == 1 else []
+
+
 def train_teacher(work_root: str, out: Optional[str] = None) -> Dict:
     """Train the default teacher from scratch and pack it as the shipped
     float16 checkpoint (``--train-teacher``; ``out`` defaults to the shipped
@@ -202,8 +217,7 @@ def run(work_root: str, epochs: Optional[int], seeds: Sequence[int],
         options = [f'randomness.seed={seed}'] + extra
         if epochs is not None:
             options += epoch_options(config, epochs)
-        if jobs > 1:  # one loader worker each: fewer processes per core
-            options.append('train_dataloader.num_workers=1')
+        options += loader_options(threads)
         planned.append((seed, name, config,
                         osp.join(work_root, f'{folder}_seed{seed}'), options))
 

@@ -39,6 +39,11 @@ _TIMESTAMP = re.compile(r'^\d{8}_\d{6}$')
 _SHOWN_KEYS = 5
 
 DONE, RESUME, FRESH = 'done', 'resume', 'fresh'
+#: Loader settings that change how a run executes, not what it trains;
+#: left out of the fingerprint, so a run resumed with another ``--jobs``
+#: (which sets them, :func:`.quickstart.loader_options`) is reused.
+EXECUTION_KEYS = ('num_workers', 'persistent_workers', 'pin_memory')
+LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
 class ReuseMismatch(ValueError):
@@ -49,7 +54,7 @@ def resolved_config(config: str, options: Sequence[str],
                     flags: Sequence[str] = ()) -> dict:
     """``config`` as ``tools/train.py`` would run it with ``options``
     (``--cfg-options``) and ``flags`` (e.g. ``--amp``), as plain data,
-    without its work dir."""
+    without its work dir and loaders' :data:`EXECUTION_KEYS`."""
     from mmpose_kd.cli.train import build_train_parser, merge_train_args
     argv = [config, *flags] + (['--cfg-options', *options] if options
                                else [])
@@ -58,6 +63,10 @@ def resolved_config(config: str, options: Sequence[str],
     resolved = json.loads(json.dumps(cfg.to_dict(), sort_keys=True,
                                      default=repr))
     resolved.pop('work_dir', None)
+    for loader in LOADERS:
+        if isinstance(resolved.get(loader), dict):
+            for key in EXECUTION_KEYS:
+                resolved[loader].pop(key, None)
     return resolved
 
 

@@ -157,16 +157,18 @@ def test_main_job_trains_each_seeds_pair_in_parallel_jobs(tmp_path,
     monkeypatch.setattr(quickstart, 'count_params', lambda config: 1000)
     monkeypatch.setattr('benchmark_harness.shipped_teacher.verified_teacher',
                         lambda path: path)
+    monkeypatch.setattr(quickstart.os, 'cpu_count', lambda: 2)
     rows = quickstart.run(str(tmp_path), 2, [0, 1], jobs=2)
 
     assert len(calls) == 4
     assert parsed_in == {True}
     # the longer, distilled runs are started first
     assert [c[0].startswith('tcd') for c in calls[:2]] == [True, True]
-    assert {threads for _, _, threads in calls} == {
-        max(1, (os.cpu_count() or 1) // 2)}
+    assert {threads for _, _, threads in calls} == {1}
     for config, options, _ in calls:
-        assert 'train_dataloader.num_workers=1' in options
+        # one thread each: the data loads in the training's own process
+        assert 'train_dataloader.num_workers=0' in options
+        assert 'train_dataloader.persistent_workers=False' in options
         assert 'train_cfg.max_epochs=2' in options
     # rows in seed order, alone before distilled, whatever finished first
     assert [(row['seed'], row['config'].endswith(quickstart.DISTILLED))
@@ -174,3 +176,11 @@ def test_main_job_trains_each_seeds_pair_in_parallel_jobs(tmp_path,
                                      (1, True)]
     assert quickstart.paired_gains(rows)['coco/AP'] == pytest.approx(
         [0.09, 0.10])
+
+
+def test_loader_workers_only_where_a_training_has_cores_to_spare():
+    assert quickstart.loader_options(1) == [
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False']
+    assert quickstart.loader_options(None) == []  # the whole machine
+    assert quickstart.loader_options(8) == []  # e.g. 2 jobs on 16 cores

@@ -42,6 +42,22 @@ def test_the_fingerprint_is_the_resolved_config():
         ['randomness.seed: 1 -> 2']
 
 
+def test_loader_workers_are_not_part_of_the_fingerprint():
+    """How a run loads its data (set by --jobs) is not what it trains: a
+    run resumed with another --jobs is reused, not refused."""
+    record = run_state.fingerprint(CONFIG, OPTIONS)
+    in_process = run_state.fingerprint(
+        CONFIG, OPTIONS + ('train_dataloader.num_workers=0',
+                           'train_dataloader.persistent_workers=False',
+                           'val_dataloader.num_workers=1'))
+    assert in_process['sha256'] == record['sha256']
+    assert 'num_workers' not in record['resolved']['train_dataloader']
+    assert record['resolved']['train_dataloader']['batch_size'] == 16
+    bigger = run_state.fingerprint(
+        CONFIG, OPTIONS + ('train_dataloader.batch_size=32', ))
+    assert bigger['sha256'] != record['sha256']
+
+
 def test_done_resume_fresh_and_refused(tmp_path, capsys):
     record = run_state.fingerprint(CONFIG, OPTIONS)
     state = run_state.state
