@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from mmpose_kd.utils.model_input import input_shape
+
 INPUT_NAME = 'input'
 
 
@@ -45,7 +47,6 @@ def export_onnx(model: nn.Module, out_file: str, opset: int = 17,
                 dynamic_batch: bool = True) -> str:
     """Write ``model``'s network to ``out_file`` (atomically); return it."""
     if size is None:
-        from mmpose_kd.analysis.complexity import input_shape
         try:
             _, height, width = input_shape(model.cfg, model)
         except ValueError:
