@@ -233,7 +233,7 @@ class Workspace:
             test_mode=dataset.get('test_mode', False))
 
     def _localise_distiller(self, cfg: dict, config: str) -> None:
-        from mmpose_kd.models.distillers.model_config import \
+        from mmpose_kd.model_parts.model_config import \
             resolve_model_cfg
         model = cfg['model']
         for part in ('student', 'teacher'):

@@ -18,7 +18,7 @@ MISSING_MODULES = ('backbone.layer9', 'neck', 'head.final_conv',
 
 def _inline(model: dict, part: str) -> dict:
     """``model[part]`` as a dict (a config path is resolved into one)."""
-    from mmpose_kd.models.distillers.model_config import resolve_model_cfg
+    from mmpose_kd.model_parts.model_config import resolve_model_cfg
     if isinstance(model[part], str):
         model[part] = resolve_model_cfg(model[part], part).to_dict()
     return model[part]
@@ -94,7 +94,7 @@ def structural_edits(model: dict) -> List[Callable]:
 def _student_codec(model: dict) -> str:
     """The type of the student head's codec, which says what the head
     outputs (heatmaps, SimCC vectors or coordinates)."""
-    from mmpose_kd.models.distillers.model_config import resolve_model_cfg
+    from mmpose_kd.model_parts.model_config import resolve_model_cfg
     student = model['student']
     if isinstance(student, str):
         student = resolve_model_cfg(student, 'student')

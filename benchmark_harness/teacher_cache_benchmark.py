@@ -97,7 +97,7 @@ class StepBench:
         from mmengine.optim import OptimWrapper
         from mmengine.registry import init_default_scope
         from mmpose.registry import DATASETS, MODELS
-        from mmpose_kd.models.distillers.model_config import \
+        from mmpose_kd.model_parts.model_config import \
             resolve_model_cfg
         init_default_scope('mmpose')
         self.device = torch.device(device)

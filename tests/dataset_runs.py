@@ -89,7 +89,7 @@ def save_random_teacher(cfg: Config, path: str) -> Dict:
     return its state dict."""
     from mmpose.registry import MODELS
 
-    from mmpose_kd.models.distillers.model_config import resolve_model_cfg
+    from mmpose_kd.model_parts.model_config import resolve_model_cfg
     init_default_scope('mmpose')
     torch.manual_seed(1)
     teacher = MODELS.build(resolve_model_cfg(cfg.model.teacher, 'teacher'))

@@ -20,6 +20,9 @@ from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
 from mmpose_kd.functional.soft_argmax import DEFAULT_WINDOW, soft_argmax_2d
+from mmpose_kd.model_parts.model_config import resolve_model_cfg
+from mmpose_kd.model_parts.teacher import (TEACHER_DTYPES,
+                                           load_teacher_weights, run_teacher)
 from mmpose_kd.utils.remote_checkpoint import (fetch_checkpoint,
                                                is_remote_checkpoint)
 from .fingerprint import (PART_NAMES, TeacherCacheMismatchError, check_part,
@@ -43,7 +46,6 @@ def teacher_from_config(cfg: Config, teacher_ckpt: Optional[str]
     own config (its ``model``). Keypoints are decoded with the soft-argmax
     settings of the config's first ``CoordDistillLoss``, else its defaults.
     """
-    from mmpose_kd.models.distillers.model_config import resolve_model_cfg
     model = cfg.model
     decode = dict(mode='linear', beta=1.0, window=DEFAULT_WINDOW)
     if model.get('type') in DISTILLER_TYPES:
@@ -77,7 +79,6 @@ def teacher_from_config(cfg: Config, teacher_ckpt: Optional[str]
 
 
 def _load_teacher(teacher_cfg, checkpoint, device, allow_unsafe):
-    from mmpose_kd.models.distillers.teacher import load_teacher_weights
     from mmpose_kd.registry import MODELS
     teacher = MODELS.build(copy.deepcopy(teacher_cfg))
     load_teacher_weights(teacher, checkpoint, allow_unsafe)
@@ -145,8 +146,6 @@ def _open_or_create(out_dir: str, manifest: dict,
 
 
 def _write_batch(cache, batch, teacher, dtype, decode, device):
-    from mmpose_kd.models.distillers.teacher import (TEACHER_DTYPES,
-                                                     run_teacher)
     data = teacher.data_preprocessor(
         dict(inputs=[item['inputs'] for item in batch],
              data_samples=[item['data_sample'] for item in batch]), False)

@@ -25,8 +25,8 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
 
+from mmpose_kd.model_parts.model_config import resolve_model_cfg
 from mmpose_kd.models.distillers import PoseDistiller
-from mmpose_kd.models.distillers.model_config import resolve_model_cfg
 from mmpose_kd.models.heads import CrossRepresentationHead
 from mmpose_kd.registry import MODELS
 from mmpose_kd.utils.checkpoint import (STUDENT_PREFIX, CheckpointLoadError,

@@ -17,7 +17,7 @@ PACKAGE_PREFIX = 'mmpose_kd::'
 def package_configs_root() -> str:
     """Where this package's configs are: ``.mim/configs`` once installed,
     the repository's ``configs/`` in a source checkout."""
-    package_dir = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    package_dir = osp.dirname(osp.dirname(osp.abspath(__file__)))
     installed = osp.join(package_dir, '.mim', 'configs')
     if osp.isdir(installed):
         return installed

@@ -6,9 +6,9 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
-import mmpose_kd.models.distillers.teacher as teacher_module
 from mmpose.registry import DATASETS, MODELS
 from mmpose_kd.cache import TeacherCache, TeacherCacheFileError
+from mmpose_kd.cache import builder as builder_module
 from mmpose_kd.cache.fingerprint import TeacherCacheMismatchError
 from mmpose_kd.cache.views import draw_view
 from mmpose_kd.functional.soft_argmax import soft_argmax_2d
@@ -92,7 +92,7 @@ def test_replayed_targets_equal_the_live_teacher_on_that_view(built):
 def test_resume_after_a_crash_gives_the_uninterrupted_arrays(
         built, tmp_path, monkeypatch):
     data_dir, work_dir, out, _ = built
-    real_run = teacher_module.run_teacher
+    real_run = builder_module.run_teacher
     calls = []
 
     def crash_on_third_batch(*args, **kwargs):
@@ -101,13 +101,13 @@ def test_resume_after_a_crash_gives_the_uninterrupted_arrays(
             raise KeyboardInterrupt('simulated crash')
         return real_run(*args, **kwargs)
 
-    monkeypatch.setattr(teacher_module, 'run_teacher', crash_on_third_batch)
+    monkeypatch.setattr(builder_module, 'run_teacher', crash_on_third_batch)
     partial = str(tmp_path / 'partial')
     with pytest.raises(KeyboardInterrupt):
         build_cache(data_dir, work_dir, partial, views=VIEWS, batch_size=4)
     with pytest.raises(TeacherCacheFileError, match='8 of 24 views built'):
         TeacherCache.open(partial)
-    monkeypatch.setattr(teacher_module, 'run_teacher', real_run)
+    monkeypatch.setattr(builder_module, 'run_teacher', real_run)
     with pytest.raises(FileExistsError, match='--resume'):
         build_cache(data_dir, work_dir, partial, views=VIEWS)
     with pytest.raises(TeacherCacheMismatchError, match='num_views=2'):

@@ -16,7 +16,7 @@ from mmengine.runner import Runner
 
 import mmpose_kd  # noqa: F401
 from mmpose.registry import MODELS
-from mmpose_kd.models.distillers.model_config import resolve_model_cfg
+from mmpose_kd.model_parts.model_config import resolve_model_cfg
 from tests.config_runs import coco_tiny_config, train
 
 PAIR = 'hm-res18-w32_hm-res18-w18_synthetic-128x96.py'

@@ -12,7 +12,7 @@ from mmengine.registry import DefaultScope
 import mmpose_kd  # noqa: F401  (registers the plugin types)
 from mmpose_kd.deploy import save_plain_student
 from mmpose_kd.deploy.student_config import plain_student_config
-from mmpose_kd.models.distillers.model_config import resolve_model_cfg
+from mmpose_kd.model_parts.model_config import resolve_model_cfg
 from mmpose_kd.registry import MODELS
 from tests.config_runs import CONFIGS_ROOT, REPO_ROOT
 

@@ -20,7 +20,7 @@ from mmengine.runner.checkpoint import _load_checkpoint, load_checkpoint
 from torch import nn
 
 from mmpose_kd.compat import RUNNER_CHECKPOINT_FIELD
-from mmpose_kd.models.distillers.teacher import load_teacher_weights
+from mmpose_kd.model_parts.teacher import load_teacher_weights
 from mmpose_kd.utils import CheckpointLoadError, safe_load_checkpoint
 from mmpose_kd.utils import remote_checkpoint
 from mmpose_kd.utils.remote_checkpoint import (RemoteCheckpointError,

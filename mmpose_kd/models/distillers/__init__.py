@@ -1,5 +1,5 @@
+from mmpose_kd.model_parts.model_pair import keypoint_count
 from .loss_routes import LossRoute, gather_keypoint_weights
-from .model_pair import keypoint_count
 from .pose_distiller import PoseDistiller
 
 __all__ = [

@@ -20,6 +20,7 @@ import torch
 from mmpose_kd.cache.fingerprint import check_part, teacher_fingerprint
 from mmpose_kd.cache.store import TeacherCache
 from mmpose_kd.cache.transforms import TARGETS_KEY
+from mmpose_kd.model_parts.model_pair import keypoint_count
 from mmpose_kd.models.losses import (CoordDistillLoss,
                                      HeatmapLogitDistillLoss,
                                      KeypointRelationDistillLoss,
@@ -29,7 +30,6 @@ from mmpose_kd.models.losses.teacher_keypoints import DecodedTeacherKeypoints
 from mmpose_kd.registry import MODELS
 from mmpose_kd.utils.module_paths import parse_tap
 from .loss_routes import HEAD_OUTPUT_PATHS, LossRoute
-from .model_pair import keypoint_count
 
 #: Losses that read nothing but the teacher's heatmaps.
 HEATMAP_LOSSES = (CoordDistillLoss, RenderedHeatmapDistillLoss,

@@ -14,6 +14,10 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from torch import Tensor
 
+from mmpose_kd.model_parts.model_config import (build_model_part,
+                                                 resolve_model_cfg)
+from mmpose_kd.model_parts.teacher import (TEACHER_DTYPES,
+                                           build_frozen_teacher, run_teacher)
 from mmpose_kd.models.losses import BaseDistillLoss
 from mmpose_kd.registry import MODELS
 from mmpose_kd.utils.output_recorder import record_outputs
@@ -24,8 +28,6 @@ from .cached_teacher import CachedTeacher
 from .finite_check import (check_finite_mode, current_iteration,
                            nonfinite_terms, raise_if_not_finite)
 from .loss_routes import PREDS, build_route, gather_keypoint_weights
-from .model_config import build_model_part, resolve_model_cfg
-from .teacher import TEACHER_DTYPES, build_frozen_teacher, run_teacher
 
 
 @MODELS.register_module()

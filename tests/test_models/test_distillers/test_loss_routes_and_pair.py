@@ -5,8 +5,8 @@ import torch
 from mmengine.registry import init_default_scope
 
 import mmpose_kd  # noqa: F401
+from mmpose_kd.model_parts import teacher as teacher_module
 from mmpose_kd.models.distillers import keypoint_count
-from mmpose_kd.models.distillers import teacher as teacher_module
 from mmpose_kd.registry import MODELS
 from tests.test_models.test_distillers.test_pose_distiller import (
     distiller_cfg, fake_batch)
