@@ -71,6 +71,32 @@ class CheckpointLoadError(RuntimeError):
     """A checkpoint could not be read; the message names the file."""
 
 
+#: First bytes of files that are sometimes given where a checkpoint
+#: belongs, and what they are.
+_OTHER_KINDS = ((b'\xff\xd8\xff', 'a JPEG image'),
+                (b'\x89PNG', 'a PNG image'),
+                (b'{', 'JSON or other text'), (b'[', 'JSON or other text'),
+                (b'#', 'text, e.g. a Python config'),
+                (b'_base_', 'text, e.g. a Python config'),
+                (b'\x93NUMPY', 'a NumPy array (.npy)'))
+
+
+def not_a_torch_file(path: str) -> str:
+    """What ``path`` is, when its first bytes show that it is no file
+    ``torch.save`` wrote (a zip archive, or a pickle in the legacy format);
+    ``''`` when it may be one."""
+    with open(path, 'rb') as f:
+        head = f.read(8)
+    if not head:
+        return 'the file is empty'
+    if head.startswith(b'PK') or head.startswith(b'\x80'):
+        return ''
+    for magic, kind in _OTHER_KINDS:
+        if head.startswith(magic):
+            return f'it looks like {kind}'
+    return f'it starts with {head!r}, not a zip archive or pickle'
+
+
 def safe_load_checkpoint(path: str,
                          map_location='cpu',
                          allow_unsafe: bool = False,
@@ -100,6 +126,12 @@ def safe_load_checkpoint(path: str,
     if not os.path.isfile(path):
         raise FileNotFoundError(f'`{field}`: checkpoint file {shown} '
                                 'does not exist.')
+    other_kind = not_a_torch_file(path)
+    if other_kind:
+        # torch would blame weights_only and suggest switching it off
+        raise CheckpointLoadError(
+            f'`{field}`: {shown} is not a PyTorch checkpoint ({other_kind}); '
+            'point it at a file written by torch.save, e.g. a .pth.')
     try:
         if allow_unsafe:
             return torch.load(path, map_location=map_location,
