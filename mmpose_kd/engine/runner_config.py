@@ -209,11 +209,28 @@ def _check_size(field: str, value) -> None:
                           f'>= 1, got {value!r}.')
 
 
+def check_has_type(field: str, cfg: Mapping) -> None:
+    """A model config names its class in ``type``; without it MMEngine's
+    KeyError prints the whole config and no field."""
+    if 'type' in cfg:
+        return
+    near = nearest_names('type', [k for k in cfg if isinstance(k, str)],
+                         n=1, cutoff=0.5)
+    raise KeyError(f'`{field}.type` is missing: the config must name the '
+                   'model class, e.g. type=\'TopdownPoseEstimator\''
+                   + (f'; is `{field}.{near[0]}` a misspelling of it?'
+                      if near else '.'))
+
+
 def check_runner_config(model=None, train_cfg=None, **loaders) -> None:
     """Check the Runner arguments above (unknown ones are ignored)."""
     check_train_cfg(train_cfg)
     parts = {}
     if isinstance(model, Mapping):
+        check_has_type('model', model)
+        for part in ('student', 'teacher'):
+            if isinstance(model.get(part), Mapping):
+                check_has_type(f'model.{part}', model[part])
         check_test_cfg('model', model)
         check_pose_model('model', model)
         for part in ('student', 'teacher'):  # a distiller's, when inline

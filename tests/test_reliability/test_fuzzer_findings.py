@@ -76,9 +76,9 @@ def _empty_folder(tmp_path):
     return str(folder)
 
 
-def _file(tmp_path, name):
+def _file(tmp_path, name, content=b'not a metainfo file'):
     path = tmp_path / name
-    path.write_bytes(b'not a metainfo file')
+    path.write_bytes(content)
     return path
 
 
@@ -92,6 +92,23 @@ FINDINGS = [
     # the distiller
     ('teacher_ckpt left out: a random teacher was distilled in silence',
      edit('model.teacher_ckpt', DROP), TypeError, r"'teacher_ckpt'"),
+    ('model.type misspelt: MMEngine\'s KeyError printed the whole config',
+     rename('model.type', 'tpye'), KeyError,
+     r'`model.type` is missing.*is `model.tpye` a misspelling of it\?'),
+    ('the teacher\'s type left out',
+     lambda cfg, tmp_path: cfg['model']['teacher'].pop('type'), KeyError,
+     r'`model.teacher.type` is missing'),
+    ('teacher_ckpt a JSON file: torch blamed weights_only and suggested '
+     'switching it off',
+     edit('model.teacher_ckpt', lambda tmp_path: str(_file(
+         tmp_path, 'annotations.json', b'{"images": []}'))),
+     RuntimeError, r'`teacher_ckpt`: .*annotations.json.* is not a PyTorch '
+     r'checkpoint \(it looks like JSON or other text\)'),
+    ('teacher_ckpt an image',
+     edit('model.teacher_ckpt', lambda tmp_path: str(_file(
+         tmp_path, 'person.jpg', b'\xff\xd8\xff\xe0\x00\x10JFIF'))),
+     RuntimeError, r'person.jpg.* is not a PyTorch checkpoint \(it looks '
+     r'like a JPEG image\)'),
     ('misspelt connector argument: the nearest name is suggested',
      rename('model.distill_losses.loss_feat.connector.in_channels',
             'in_chanels'),
