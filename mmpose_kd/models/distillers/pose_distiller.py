@@ -1,12 +1,12 @@
 """The generic student/teacher wrapper every distillation method builds on.
 
-Helpers live beside it: :mod:`.loss_routes` (where each loss reads its
-inputs), :mod:`.model_pair` (student/teacher compatibility),
-:mod:`.teacher` (loading and running the frozen teacher),
-:mod:`.cached_teacher` (its targets read from a teacher cache instead) and
-:mod:`.finite_check` (what a NaN/Inf loss does).
+Helpers live beside it: :mod:`.distill_loss_builder` (one
+``distill_losses`` entry: the loss and where it reads its inputs,
+:mod:`.loss_routes`), :mod:`.cached_teacher` (the teacher's targets read
+from a teacher cache instead) and :mod:`.finite_check` (what a NaN/Inf loss
+does); below it, :mod:`mmpose_kd.model_parts` (the student and teacher
+configs, their compatibility, loading and running the frozen teacher).
 """
-import copy
 from typing import Dict, Optional, Union
 
 import torch
@@ -18,16 +18,15 @@ from mmpose_kd.model_parts.model_config import (build_model_part,
                                                  resolve_model_cfg)
 from mmpose_kd.model_parts.teacher import (TEACHER_DTYPES,
                                            build_frozen_teacher, run_teacher)
-from mmpose_kd.models.losses import BaseDistillLoss
 from mmpose_kd.registry import MODELS
 from mmpose_kd.utils.output_recorder import record_outputs
 from mmpose_kd.utils.precision import as_float32, float32_region
-from mmpose_kd.utils.validation import (check_non_negative_number,
-                                        raise_with_field)
+from mmpose_kd.utils.validation import check_non_negative_number
 from .cached_teacher import CachedTeacher
+from .distill_loss_builder import build_distill_loss
 from .finite_check import (check_finite_mode, current_iteration,
                            nonfinite_terms, raise_if_not_finite)
-from .loss_routes import PREDS, build_route, gather_keypoint_weights
+from .loss_routes import gather_keypoint_weights
 
 
 @MODELS.register_module()
@@ -177,46 +176,9 @@ class PoseDistiller(BaseModel):
         #: ``name -> {'student': LossRoute, 'teacher': LossRoute}``.
         self.loss_routes = {}
         for name, cfg in (distill_losses or {}).items():
-            self._add_distill_loss(name, cfg)
-
-    # ------------------------------------------------------------------ build
-    def _add_distill_loss(self, name: str, cfg: dict) -> None:
-        field = f'distill_losses.{name}'
-        if 'loss' not in name:
-            raise ValueError(
-                f'`{field}`: loss names must contain "loss" (MMEngine only '
-                f'back-propagates such keys); rename {name!r} to '
-                f"'loss_{name}'.")
-        if not isinstance(cfg, dict) or 'type' not in cfg:
-            raise ValueError(f'`{field}` must be a dict with a `type`.')
-        cfg = copy.deepcopy(dict(cfg))
-        cached = self.cached_teacher
-        if cached is not None:
-            cached.check_loss(field, cfg)
-        teacher_spec = cfg.pop('teacher_input', PREDS)
-        routes = dict(
-            student=build_route(cfg.pop('student_input', PREDS),
-                                self.student, f'{field}.student_input',
-                                owner='student'),
-            teacher=cached.route(teacher_spec, f'{field}.teacher_input')
-            if cached is not None else build_route(
-                teacher_spec, self.teacher, f'{field}.teacher_input',
-                owner='teacher'))
-        try:
-            loss = MODELS.build(cfg)
-        except (KeyError, TypeError, ValueError) as error:
-            raise_with_field(error, field)
-        if not isinstance(loss, BaseDistillLoss):
-            names = sorted(n for n, c in MODELS.module_dict.items()
-                           if issubclass(c, BaseDistillLoss))
-            raise TypeError(
-                f'`{field}`: {cfg["type"]!r} is not a distillation loss; '
-                f'use one of {", ".join(names)}.')
-        self.distill_losses[name] = loss
-        if cached is not None:
-            routes['teacher'] = cached.check_built_loss(
-                field, self.distill_losses[name], routes['teacher'])
-        self.loss_routes[name] = routes
+            self.distill_losses[name], self.loss_routes[name] = \
+                build_distill_loss(name, cfg, self.student, self.teacher,
+                                   self.cached_teacher)
 
     @property
     def check_finite(self) -> str:
