@@ -128,10 +128,17 @@ def test_train_teacher_trains_the_default_config_and_packs_it(
 
 def test_main_job_trains_each_seeds_pair_in_parallel_jobs(tmp_path,
                                                           monkeypatch):
+    import threading
     calls = []
+    # the first two trainings wait for each other, as real ones run side by
+    # side: otherwise a job that ends at once takes the third task before
+    # the other job has recorded the second
+    both_started = threading.Barrier(2, timeout=30)
 
     def fake_train(config, work_dir, options, flags=(), threads=None):
         calls.append((osp.basename(config), tuple(options), threads))
+        if len(calls) <= 2:
+            both_started.wait()
         seed = int(work_dir[-1])
         ap = 0.1 + seed / 100 if 'tcd' in osp.basename(config) else 0.01
         run = osp.join(work_dir, '20260101_000000', 'vis_data')
@@ -141,7 +148,6 @@ def test_main_job_trains_each_seeds_pair_in_parallel_jobs(tmp_path,
                                 'coco/AR': ap, 'PCK': 0.5, 'step': 2}))
         return 10.0
 
-    import threading
     real_epoch_options = quickstart.epoch_options
     parsed_in = set()
 
