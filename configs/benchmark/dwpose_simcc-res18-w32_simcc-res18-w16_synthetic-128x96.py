@@ -2,9 +2,10 @@
 # stage): feature loss (FeaLoss, 1x1 conv 128 -> 256 on the last backbone
 # stage) + SimCC logit loss (KDLoss), both decayed by (1 - epoch / max_epochs)
 # inside the model. Compared with the mmpose_kd recipe next to it, so both
-# use alpha_fea = 0.3 x DWPose's 0.00007: at DWPose's value the feature term
-# pulls 8.8x the task loss on the backbone at init (docs/ikd.md "Loss
-# balance").
+# use alpha_fea = 0.3 x DWPose's 0.00007, chosen to damp a feature term that
+# pulls far harder than the task loss on the backbone at init (docs/ikd.md
+# "Loss balance", to be re-measured: the figure there was taken at a quarter
+# of this weight).
 _base_ = ['./td-simcc_res18-w16_synthetic-128x96.py']
 
 # Set to the trained teacher (tools/analysis/benchmark.py does).
