@@ -39,11 +39,18 @@ _TIMESTAMP = re.compile(r'^\d{8}_\d{6}$')
 _SHOWN_KEYS = 5
 
 DONE, RESUME, FRESH = 'done', 'resume', 'fresh'
+#: Marks a work dir restored from the run archive (:mod:`.run_archive`):
+#: finished, its logs there, no checkpoint.
+ARCHIVED = 'restored_from_archive.json'
 #: Loader settings that change how a run executes, not what it trains;
 #: left out of the fingerprint, so a run resumed with another ``--jobs``
 #: (which sets them, :func:`.quickstart.loader_options`) is reused.
 EXECUTION_KEYS = ('num_workers', 'persistent_workers', 'pin_memory')
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+#: Stands for the checkout's root in fingerprints (e.g. in the shipped
+#: teacher's path), so that a run made in one checkout is reused in another
+#: at another path (:mod:`.run_archive`).
+REPO_TOKEN = '{repo}'
 
 
 class ReuseMismatch(ValueError):
@@ -67,17 +74,46 @@ def resolved_config(config: str, options: Sequence[str],
         if isinstance(resolved.get(loader), dict):
             for key in EXECUTION_KEYS:
                 resolved[loader].pop(key, None)
-    return resolved
+    return portable(resolved)
+
+
+def portable(value):
+    """``value`` with the checkout's root written as :data:`REPO_TOKEN`
+    in every string (nested dicts and lists)."""
+    if isinstance(value, str):
+        return value.replace(REPO_ROOT, REPO_TOKEN)
+    if isinstance(value, dict):
+        return {key: portable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [portable(item) for item in value]
+    return value
+
+
+def fingerprint_digest(resolved: dict) -> str:
+    return hashlib.sha256(
+        json.dumps(resolved, sort_keys=True).encode()).hexdigest()
 
 
 def fingerprint(config: str, options: Sequence[str],
                 flags: Sequence[str] = ()) -> dict:
     """What :data:`FINGERPRINT` holds for a run."""
     resolved = resolved_config(config, options, flags)
-    digest = hashlib.sha256(json.dumps(resolved, sort_keys=True).encode())
-    return dict(sha256=digest.hexdigest(),
+    return dict(sha256=fingerprint_digest(resolved),
                 config=osp.relpath(config, REPO_ROOT),
-                options=list(options), flags=list(flags), resolved=resolved)
+                options=portable(list(options)), flags=list(flags),
+                resolved=resolved)
+
+
+def same_configuration(stored: dict, current: dict) -> bool:
+    """Whether a stored fingerprint is ``current``'s: its resolved config,
+    read with this checkout's root as :data:`REPO_TOKEN` (records from
+    before that token wrote the path out), hashes as ``current``'s, and its
+    own hash is that of its resolved config (not edited by hand)."""
+    resolved = portable(stored['resolved'])
+    own = {fingerprint_digest(stored['resolved']),
+           fingerprint_digest(resolved)}
+    return stored['sha256'] in own and \
+        fingerprint_digest(resolved) == current['sha256']
 
 
 def stored_fingerprint(work_dir: str) -> Optional[dict]:
@@ -143,14 +179,16 @@ def state(work_dir: str, current: dict, name: str) -> str:
                   flush=True)
             return DONE
         return FRESH
-    if stored['sha256'] != current['sha256']:
-        changed = differences(stored['resolved'], current['resolved'])
+    if not same_configuration(stored, current):
+        changed = differences(portable(stored['resolved']),
+                              current['resolved']) or [
+            f'{FINGERPRINT}: its sha256 is not its configuration\'s']
         more = len(changed) - _SHOWN_KEYS
         raise ReuseMismatch(
             f'{name}: {work_dir} was made with another configuration of '
             f'{current["config"]} ({"; ".join(changed[:_SHOWN_KEYS])}'
             + (f'; and {more} more' if more > 0 else '') + ')')
-    if osp.isfile(final):
+    if osp.isfile(final) or osp.isfile(osp.join(work_dir, ARCHIVED)):
         if epochs in validated_epochs(work_dir):
             return DONE
         # killed in its final validation: resuming would not validate again
@@ -172,6 +210,7 @@ def clear_attempt(work_dir: str) -> None:
         if _TIMESTAMP.match(name) and osp.isdir(path):
             shutil.rmtree(path)
     for path in glob.glob(osp.join(work_dir, '*.pth')) + [
-            osp.join(work_dir, 'last_checkpoint')]:
+            osp.join(work_dir, 'last_checkpoint'),
+            osp.join(work_dir, ARCHIVED)]:
         if osp.isfile(path):
             os.remove(path)

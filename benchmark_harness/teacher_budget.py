@@ -10,14 +10,16 @@ so that every run leaves a learning curve. The SimCC pair
 (``--groups ... dwpose-pair``) trains its teacher for the same budget.
 Runs go under ``<work-dir>/budget-<N>ep``; the report
 (:mod:`.budget_report`) to ``results_budget.{json,md}`` and
-``curves_budget_<group>.png`` in ``--out-dir``. The step-cost and
+``curves_budget_<group>.png`` in ``--out-dir``, and every finished run's
+logs to ``--out-dir``/``budget-<N>ep_runs`` (:mod:`.run_archive`), from
+which ``--reuse`` restores them on another machine. The step-cost and
 teacher-cache stages, which do not depend on the budget, are not run.
 """
 import argparse
 import os.path as osp
 from typing import List, Sequence
 
-from . import REPO_ROOT, ablation, budget_report, run_state
+from . import REPO_ROOT, ablation, budget_report, run_archive, run_state
 from .benchmark_report import load_teacher_metrics
 from .benchmark_stages import (Stages, exit_if_failed, failure_lines,
                                flags_of, prepare_teachers, train_runs)
@@ -68,6 +70,9 @@ def run_budget(args: argparse.Namespace) -> dict:
         for run in ablation.plan_methods(
             methods, args.seeds, epochs, teachers[ablation.TEACHERS[group]],
             osp.join(work_dir, 'ablation'), val_interval)], args.seeds)
+    archive = osp.join(args.out_dir, f'budget-{epochs}ep_runs')
+    if args.reuse or args.report_only:
+        run_archive.restore_runs(runs, archive, flags)
     if args.report_only:
         done = finished_runs(runs, flags)
         failed = [run for run in runs if run not in done]
@@ -77,11 +82,13 @@ def run_budget(args: argparse.Namespace) -> dict:
               f'{epochs} epochs validated every {val_interval}, seeds '
               f'{args.seeds}, {args.jobs} at a time')
         failed = train_runs(runs, args.reuse, flags, args.jobs)
+    finished = [run for run in runs if run not in failed]
+    run_archive.archive_runs(finished, archive)
     stage('report')
     metrics = {config: load_teacher_metrics(path)
                for config, path in teacher_metrics.items()}
     result = budget_report.write_report(
-        [run for run in runs if run not in failed],
+        finished,
         metrics.get(osp.join(QUICKSTART, TEACHER), {}),
         dict(name=str(args.budget), epochs=epochs, val_interval=val_interval,
              seeds=list(args.seeds)),

@@ -14,6 +14,7 @@ from benchmark_harness import (ablation, benchmark, benchmark_stages,
                                budget_report, teacher_budget)
 from benchmark_harness.methods import (BY_ID, TEACHER_BUDGET, budget_groups,
                                        budget_methods, group_methods)
+from benchmark_harness import run_state
 from benchmark_harness.run_state import FINGERPRINT
 from tests.test_harness.budget_standin import StandInTraining, options_dict
 
@@ -411,3 +412,74 @@ def test_report_only_needs_a_budget_and_never_trains_a_teacher(
     assert message.startswith('--report-only: the teacher configs/benchmark/'
                               'td-simcc_res18-w32_synthetic-128x96.py has '
                               'not finished its 3 epochs in ')
+
+
+def test_finished_runs_are_archived_and_restored_on_another_machine(
+        tmp_path, harness, capsys):
+    """A benchmark longer than a machine's life: the finished runs' logs
+    go to the repository (--out-dir), and --reuse on a new machine (an
+    empty work dir) restores them instead of training them again."""
+    dies = {('ocd_', 1): 1}
+    training = harness(dies_after=lambda stem, seed: next(
+        (epoch for (prefix, s), epoch in dies.items()
+         if stem.startswith(prefix) and s == seed), None))
+    with pytest.raises(SystemExit):
+        benchmark.main(budget_argv(tmp_path, '3'))
+    first = json.loads((tmp_path / 'out' / 'results_budget.json')
+                       .read_text())
+    archive = tmp_path / 'out' / 'budget-3ep_runs'
+    archived = sorted(p.parent.name for p in archive.glob(
+        '*/*/run_fingerprint.json'))
+    assert len(archived) == 2 * len(TEACHER_BUDGET) - 1  # not OCD seed 1
+    assert not [p for p in archive.rglob('*.pth')]  # no checkpoints
+    fingerprint = json.loads(next(archive.glob(
+        'crd/tcd_*seed0/run_fingerprint.json')).read_text())
+    assert fingerprint['resolved']['model']['teacher_ckpt'] == \
+        '{repo}/checkpoints/quickstart_teacher_fp16.pth'
+
+    # a new machine: no work dir, the archive in the checkout
+    dies.clear()
+    training.calls.clear()
+    argv = budget_argv(tmp_path, '3', '--reuse')
+    argv[argv.index('--work-dir') + 1] = str(tmp_path / 'new_machine')
+    result = benchmark.main(argv)
+    assert [(c['stem'][:4], c['seed']) for c in training.calls] == [
+        ('ocd_', 1)]  # only the unfinished run trains
+    assert 'restored [ikd] integral (all three), seed 0 from' in \
+        capsys.readouterr().out
+    rows = {row['id']: row for row in result['accuracy']}
+    old = {row['id']: row for row in first['accuracy']}
+    assert rows['ikd.integral']['aps'] == old['ikd.integral']['aps']
+    assert rows['crd.ocd']['seed_list'] == [0, 1]
+    # a changed recipe is not restored: that run trains again
+    training.calls.clear()
+    argv[argv.index('--work-dir') + 1] = str(tmp_path / 'third_machine')
+    stored_path = next(archive.glob('crd/td-ipr_*seed0/run_fingerprint.json'))
+    stored = json.loads(stored_path.read_text())
+    stored['resolved']['optim_wrapper']['optimizer']['lr'] = 5e-3
+    stored['sha256'] = run_state.fingerprint_digest(stored['resolved'])
+    stored_path.write_text(json.dumps(stored))
+    benchmark.main(argv)
+    assert [(c['stem'][:7], c['seed']) for c in training.calls] == [
+        ('td-ipr_', 0)]
+    assert 'was made with another configuration' in capsys.readouterr().out
+
+
+def test_fingerprints_write_the_checkout_root_as_a_token():
+    from benchmark_harness import REPO_ROOT
+    assert run_state.portable({'a': [f'{REPO_ROOT}/x', 1]}) == {
+        'a': ['{repo}/x', 1]}
+    config = osp.join(REPO_ROOT, BY_ID['crd.tcd'].config)
+    option = (f'model.teacher_ckpt={REPO_ROOT}/checkpoints/'
+              'quickstart_teacher_fp16.pth')
+    current = run_state.fingerprint(config, ('randomness.seed=0', option))
+    assert current['options'][1] == ('model.teacher_ckpt={repo}/checkpoints/'
+                                     'quickstart_teacher_fp16.pth')
+    # a record written before the token, in this checkout, still matches
+    written_out = json.loads(json.dumps(current).replace('{repo}',
+                                                         REPO_ROOT))
+    written_out['sha256'] = run_state.fingerprint_digest(
+        written_out['resolved'])
+    assert run_state.same_configuration(written_out, current)
+    edited = dict(written_out, sha256='edited by hand')
+    assert not run_state.same_configuration(edited, current)
