@@ -54,9 +54,10 @@ def archive_runs(runs: Iterable[ablation.Run], root: str) -> List[str]:
             json.dump(stored, f, indent=1)
         for folder in _log_folders(run.work_dir):
             os.makedirs(osp.join(target, folder))
+            # mtime=0: the same logs give the same bytes (no git churn)
             with open(osp.join(run.work_dir, folder, SCALARS), 'rb') as src, \
-                    gzip.open(osp.join(target, folder, 'scalars.json.gz'),
-                              'wb') as dst:
+                    gzip.GzipFile(osp.join(target, folder, 'scalars.json.gz'),
+                                  'wb', mtime=0) as dst:
                 shutil.copyfileobj(src, dst)
         if osp.isfile(osp.join(run.work_dir, RESOURCES)):
             shutil.copy(osp.join(run.work_dir, RESOURCES), target)
