@@ -65,19 +65,24 @@ def teacher_run(config: str, work_dir: str, epochs: int) -> ablation.Run:
         tuple(['randomness.seed=0'] + epoch_options(path, epochs)))
 
 
+def run_finished(run: ablation.Run, flags: Sequence[str]) -> bool:
+    """Whether ``run``'s work dir holds its finished training
+    (:mod:`.run_state`); one made with another configuration stops a
+    report (``--report-only``), naming the run."""
+    record = run_state.fingerprint(run.config, run.options, flags)
+    try:
+        return run_state.state(run.work_dir, record,
+                               ablation.run_name(run)) == run_state.DONE
+    except run_state.ReuseMismatch as error:
+        raise SystemExit(f'--report-only refused: {error}') from None
+
+
 def finished_teacher(config: str, work_dir: str, epochs: int,
                      flags: Sequence[str] = ()) -> str:
     """The last checkpoint of teacher ``config``'s finished training in
     ``work_dir``; exits naming it when it has not finished (a report is
     not the place to train it)."""
-    run = teacher_run(config, work_dir, epochs)
-    record = run_state.fingerprint(run.config, run.options, flags)
-    try:
-        done = run_state.state(work_dir, record, ablation.run_name(run)) \
-            == run_state.DONE
-    except run_state.ReuseMismatch as error:
-        raise SystemExit(f'--report-only refused: {error}') from None
-    if not done:
+    if not run_finished(teacher_run(config, work_dir, epochs), flags):
         raise SystemExit(
             f'--report-only: the teacher {config} has not finished its '
             f'{epochs} epochs in {work_dir}; run the benchmark without '

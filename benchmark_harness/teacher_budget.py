@@ -19,10 +19,11 @@ import argparse
 import os.path as osp
 from typing import List, Sequence
 
-from . import REPO_ROOT, ablation, budget_report, run_archive, run_state
+from . import REPO_ROOT, ablation, budget_report, run_archive
 from .benchmark_report import load_teacher_metrics
 from .benchmark_stages import (Stages, exit_if_failed, failure_lines,
-                               flags_of, prepare_teachers, train_runs)
+                               flags_of, prepare_teachers, run_finished,
+                               train_runs)
 from .epoch_budget import config_epochs
 from .methods import budget_methods
 from .quickstart import QUICKSTART, TEACHER
@@ -112,18 +113,8 @@ def seed_major(runs: List[ablation.Run],
 def finished_runs(runs: Sequence[ablation.Run],
                   flags: Sequence[str]) -> List[ablation.Run]:
     """The ``runs`` whose work dirs hold a finished training of their own
-    configuration (:mod:`.run_state`); a work dir made with another
-    configuration is refused, naming the run."""
-    done = []
-    for run in runs:
-        record = run_state.fingerprint(run.config, run.options, flags)
-        try:
-            if run_state.state(run.work_dir, record,
-                               ablation.run_name(run)) == run_state.DONE:
-                done.append(run)
-        except run_state.ReuseMismatch as error:
-            raise SystemExit(f'--report-only refused: {error}') from None
-    return done
+    configuration (:func:`.benchmark_stages.run_finished`)."""
+    return [run for run in runs if run_finished(run, flags)]
 
 
 def pending_lines(pending: Sequence[ablation.Run],

@@ -67,6 +67,14 @@ def harness(monkeypatch):
     return install
 
 
+def dying(dies):
+    """``dies_after`` for the stand-in: ``{(stem prefix, seed): epoch}``,
+    read when called, so a test can clear it for the rerun."""
+    return lambda stem, seed: next(
+        (epoch for (prefix, s), epoch in dies.items()
+         if stem.startswith(prefix) and s == seed), None)
+
+
 def budget_argv(tmp_path, budget='teacher', *extra):
     return ['--budget', budget, '--seeds', '0', '1', '--jobs', '2',
             '--work-dir', str(tmp_path / 'work'),
@@ -255,9 +263,7 @@ def test_a_failing_run_is_reported_and_the_rerun_resumes_it(
     # OCD seed 1 dies after its 4th epoch's checkpoint, TCD seed 0 before
     # its first
     dies = {('ocd_', 1): 4, ('tcd_hm-res18-w32_reg-res18-w16_s', 0): 0}
-    training = harness(dies_after=lambda stem, seed: next(
-        (epoch for (prefix, s), epoch in dies.items()
-         if stem.startswith(prefix) and s == seed), None))
+    training = harness(dies_after=dying(dies))
     with pytest.raises(SystemExit) as exit_:
         benchmark.main(budget_argv(tmp_path, '6'))
     message = str(exit_.value.code)
@@ -357,9 +363,7 @@ def test_report_only_reports_finished_runs_and_names_the_rest(
         tmp_path, harness, capsys):
     # OCD seed 1 and TCD seed 0 have not finished when the report is asked
     dies = {('ocd_', 1): 2, ('tcd_hm-res18-w32_reg-res18-w16_s', 0): 0}
-    training = harness(dies_after=lambda stem, seed: next(
-        (epoch for (prefix, s), epoch in dies.items()
-         if stem.startswith(prefix) and s == seed), None))
+    training = harness(dies_after=dying(dies))
     with pytest.raises(SystemExit):
         benchmark.main(budget_argv(tmp_path, '6'))
     training.calls.clear()
@@ -420,9 +424,7 @@ def test_finished_runs_are_archived_and_restored_on_another_machine(
     go to the repository (--out-dir), and --reuse on a new machine (an
     empty work dir) restores them instead of training them again."""
     dies = {('ocd_', 1): 1}
-    training = harness(dies_after=lambda stem, seed: next(
-        (epoch for (prefix, s), epoch in dies.items()
-         if stem.startswith(prefix) and s == seed), None))
+    training = harness(dies_after=dying(dies))
     with pytest.raises(SystemExit):
         benchmark.main(budget_argv(tmp_path, '3'))
     first = json.loads((tmp_path / 'out' / 'results_budget.json')
