@@ -91,6 +91,12 @@ METHODS: List[Method] = [
            'configs/benchmark/kd-dwpose-losses_simcc-res18-w32_'
            'simcc-res18-w16_synthetic-128x96.py',
            'dwpose-pair'),
+    # one difference from the recipe above: DWPoseDistiller's teacher BN mode
+    Method('dwpose-pair.mmpose-kd-teacher-bn-batch',
+           'mmpose_kd, DWPose losses, teacher BN on batch statistics',
+           'configs/benchmark/kd-dwpose-losses-teacher-bn-batch_'
+           'simcc-res18-w32_simcc-res18-w16_synthetic-128x96.py',
+           'dwpose-pair'),
     Method('crd.student-alone', 'regression student alone',
            'configs/quickstart/td-reg_res18-w16_synthetic-128x96.py',
            'crd'),

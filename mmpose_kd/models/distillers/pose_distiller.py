@@ -21,12 +21,17 @@ from mmpose_kd.model_parts.teacher import (TEACHER_DTYPES,
 from mmpose_kd.registry import MODELS
 from mmpose_kd.utils.output_recorder import record_outputs
 from mmpose_kd.utils.precision import as_float32, float32_region
-from mmpose_kd.utils.validation import check_non_negative_number
+from mmpose_kd.utils.validation import (check_choice,
+                                        check_non_negative_number)
 from .cached_teacher import CachedTeacher
 from .distill_loss_builder import build_distill_loss
 from .finite_check import (check_finite_mode, current_iteration,
                            nonfinite_terms, raise_if_not_finite)
 from .loss_routes import gather_keypoint_weights
+
+
+#: ``teacher_norm``: the checkpoint's running statistics, or each batch's.
+TEACHER_NORMS = ('running', 'batch')
 
 
 @MODELS.register_module()
@@ -36,8 +41,8 @@ class PoseDistiller(BaseModel):
     The teacher is kept out of the module tree: it is not in ``parameters()``
     (hence never in the optimizer), not in ``state_dict()`` (runner
     checkpoints hold the student and the trainable parts of the losses),
-    not touched by ``init_weights`` and never switched to train mode, so its
-    BN statistics cannot drift. It runs ``extract_feat`` + ``head.forward``
+    not touched by ``init_weights`` and, by default, never switched to train
+    mode, so its BN statistics cannot drift. It runs ``extract_feat`` + ``head.forward``
     under ``no_grad``, without training targets. ``predict``/``tensor`` run
     the student, so MMPose's evaluators measure the student.
 
@@ -84,6 +89,16 @@ class PoseDistiller(BaseModel):
             (docs/precision.md).
         teacher_channels_last (bool): Run the teacher in channels-last
             memory format. Defaults to False.
+        teacher_norm (str): How the teacher's normalisation layers run
+            while the student trains. ``'running'`` (default): eval mode,
+            the checkpoint's running statistics, never changed.
+            ``'batch'``: train mode, as MMPose's DWPoseDistiller leaves its
+            teacher (the runner's ``model.train()`` reaches it): BN
+            normalises with each batch's statistics and updates the
+            teacher's running ones (they are not saved; a resumed run
+            starts again from the checkpoint's). Validation and
+            ``eval_teacher`` always run it in eval mode. Not with
+            ``teacher_cache``, whose targets were computed in eval mode.
         teacher_cache (dict, optional): ``dict(dir=CACHE_DIR)``: never build
             or run the teacher; read its outputs from a teacher cache
             (``tools/build_teacher_cache.py``) that the training pipeline
@@ -110,6 +125,7 @@ class PoseDistiller(BaseModel):
                  check_finite: Union[bool, str] = True,
                  teacher_dtype: str = 'auto',
                  teacher_channels_last: bool = False,
+                 teacher_norm: str = 'running',
                  teacher_cache: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
@@ -119,6 +135,13 @@ class PoseDistiller(BaseModel):
             data_preprocessor = self.student_cfg.get('data_preprocessor')
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.teacher_norm = check_choice('PoseDistiller', 'teacher_norm',
+                                         teacher_norm, TEACHER_NORMS)
+        if teacher_norm == 'batch' and teacher_cache is not None:
+            raise ValueError(
+                "PoseDistiller: `teacher_norm='batch'` runs the live "
+                "teacher in train mode; a `teacher_cache` holds targets "
+                "computed in eval mode. Use one or the other.")
 
         self.student = build_model_part(self.student_cfg, 'student', MODELS)
         # Everything else is built under a forked RNG, so the student's
@@ -212,7 +235,7 @@ class PoseDistiller(BaseModel):
     def train(self, mode: bool = True):
         super().train(mode)
         if self.teacher is not None:
-            self.teacher.eval()
+            self.teacher.train(mode and self.teacher_norm == 'batch')
         return self
 
     def student_state_dict(self) -> dict:

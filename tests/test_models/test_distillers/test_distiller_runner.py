@@ -91,3 +91,23 @@ def test_runner_resumes_the_whole_run(coco_tiny_dir, tmp_path):
     runner.train()
     assert runner.epoch == 2
     assert osp.isfile(osp.join(str(tmp_path), 'epoch_2.pth'))
+
+
+def test_runner_with_teacher_norm_batch_moves_only_the_teachers_bn_stats(
+        coco_tiny_dir, tmp_path):
+    """``teacher_norm='batch'`` (DWPoseDistiller's teacher): the runner's
+    ``model.train()`` puts the teacher's BN in train mode, so its running
+    statistics follow the training batches; its weights stay as loaded."""
+    cfg = pair_cfg(coco_tiny_dir, str(tmp_path))
+    cfg['model']['teacher_norm'] = 'batch'
+    cfg['train_cfg']['max_epochs'] = 1
+    runner = Runner.from_cfg(Config(cfg))
+    teacher = runner.model.teacher
+    before = {k: v.clone() for k, v in teacher.state_dict().items()}
+    runner.train()
+    after = teacher.state_dict()
+    moved = {k for k, v in after.items() if not torch.equal(v, before[k])}
+    assert 'backbone.bn1.running_mean' in moved
+    assert all(k.endswith(('running_mean', 'running_var',
+                           'num_batches_tracked')) for k in moved), moved
+    assert not teacher.training  # the last validation ran it in eval mode

@@ -274,3 +274,51 @@ def test_teacher_checkpoint_missing_a_part_is_refused(tmp_path):
     with pytest.raises(ValueError,
                        match=r'teacher_ckpt.*missing: \[head.final_layer'):
         MODELS.build(distiller_cfg(teacher_ckpt=path))
+
+
+def _teacher_bn(distiller):
+    return distiller.teacher.backbone.bn1
+
+
+def test_teacher_norm_running_keeps_the_teachers_statistics():
+    distiller = MODELS.build(distiller_cfg())
+    distiller.train()
+    before = _teacher_bn(distiller).running_mean.clone()
+    distiller(*fake_batch(), mode='loss')
+    assert torch.equal(_teacher_bn(distiller).running_mean, before)
+
+
+def test_teacher_norm_batch_runs_the_teacher_in_train_mode_while_training():
+    distiller = MODELS.build(distiller_cfg(teacher_norm='batch'))
+    distiller.train()
+    assert distiller.teacher.training
+    inputs, samples = fake_batch(batch_size=4)
+    bn = _teacher_bn(distiller)
+    before = bn.running_mean.clone()
+    live = distiller.teacher_outputs(inputs)['backbone']
+    # batch statistics: the running ones moved, and the output is what
+    # the teacher in eval mode does not give on the same images
+    assert not torch.equal(bn.running_mean, before)
+    distiller.teacher.eval()
+    frozen = distiller.teacher_outputs(inputs)['backbone']
+    assert not torch.allclose(live[-1], frozen[-1], atol=1e-3)
+    # the teacher stays frozen otherwise: no gradient reaches it
+    distiller.train()
+    losses = distiller(inputs, samples, mode='loss')
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    assert all(p.grad is None for p in distiller.teacher.parameters())
+    # validation and eval_teacher run it with running statistics
+    distiller.eval()
+    assert not distiller.teacher.training
+
+
+@pytest.mark.parametrize('overrides, match', [
+    (dict(teacher_norm='train'),
+     r"PoseDistiller: `teacher_norm` must be one of \('running', 'batch'\), "
+     r"got 'train'"),
+    (dict(teacher_norm='batch', teacher_cache=dict(dir='cache')),
+     r"teacher_norm='batch'.*teacher_cache"),
+])
+def test_teacher_norm_is_validated(overrides, match):
+    with pytest.raises(ValueError, match=match):
+        MODELS.build(distiller_cfg(**overrides))
