@@ -7,6 +7,7 @@ step (``'skip'``); both name the offending terms and the iteration.
 from typing import Dict, List
 
 import torch
+from mmengine.logging import print_log
 from torch import Tensor
 
 #: ``check_finite`` values and the mode each means.
@@ -61,3 +62,37 @@ def raise_if_not_finite(losses: Dict[str, Tensor]) -> None:
         'the last checkpoint stays valid; lower the learning rate or the '
         'weight of that term, or set `check_finite=\'skip\'` to drop such '
         'steps.')
+
+
+def train_step_skipping_nonfinite(model, data,
+                                  optim_wrapper) -> Dict[str, Tensor]:
+    """``model``'s training step in ``check_finite='skip'`` mode: a step
+    whose loss is not finite is dropped before backward and leaves
+    parameters, optimizer state and buffers (the teacher's too, which move
+    under ``teacher_norm='batch'``) as they were; ``model.nonfinite_skips``
+    counts the dropped steps and is logged."""
+    # BN statistics move in the forward; a dropped step restores them.
+    teacher = getattr(model, 'teacher', None)
+    buffers = [*model.buffers(),
+               *(teacher.buffers() if teacher is not None else ())]
+    saved = [buffer.detach().clone() for buffer in buffers]
+    with optim_wrapper.optim_context(model):
+        data = model.data_preprocessor(data, True)
+        losses = model._run_forward(data, mode='loss')
+    bad_terms = nonfinite_terms(losses)
+    if bad_terms:
+        model.nonfinite_skips += 1
+        print_log(
+            f'non-finite distillation loss at iteration '
+            f'{current_iteration()}: {", ".join(bad_terms)}; step '
+            f'skipped ({model.nonfinite_skips} so far).',
+            logger='current', level=30)
+        optim_wrapper.zero_grad()
+        with torch.no_grad():
+            for buffer, value in zip(buffers, saved):
+                buffer.copy_(value)
+        return {'nonfinite_skips': torch.tensor(float(model.nonfinite_skips))}
+    parsed_losses, log_vars = model.parse_losses(losses)
+    optim_wrapper.update_params(parsed_losses)
+    log_vars['nonfinite_skips'] = torch.tensor(float(model.nonfinite_skips))
+    return log_vars

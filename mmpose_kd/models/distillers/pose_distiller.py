@@ -25,8 +25,8 @@ from mmpose_kd.utils.validation import (check_choice,
                                         check_non_negative_number)
 from .cached_teacher import CachedTeacher
 from .distill_loss_builder import build_distill_loss
-from .finite_check import (check_finite_mode, current_iteration,
-                           nonfinite_terms, raise_if_not_finite)
+from .finite_check import (check_finite_mode, raise_if_not_finite,
+                           train_step_skipping_nonfinite)
 from .loss_routes import gather_keypoint_weights
 
 
@@ -293,32 +293,8 @@ class PoseDistiller(BaseModel):
 
     def train_step(self, data, optim_wrapper) -> Dict[str, Tensor]:
         """MMEngine's train step, except that in ``check_finite='skip'``
-        mode a step whose loss is not finite is dropped before backward and
-        leaves parameters, optimizer state and buffers as they were."""
+        mode a step whose loss is not finite is dropped before backward
+        (:func:`.finite_check.train_step_skipping_nonfinite`)."""
         if self.check_finite != 'skip':
             return super().train_step(data, optim_wrapper)
-        # BN statistics move in the forward; a dropped step restores them.
-        buffers = [(b, b.detach().clone()) for b in self.buffers()]
-        with optim_wrapper.optim_context(self):
-            data = self.data_preprocessor(data, True)
-            losses = self._run_forward(data, mode='loss')
-        bad_terms = nonfinite_terms(losses)
-        if bad_terms:
-            self.nonfinite_skips += 1
-            print_log(
-                f'non-finite distillation loss at iteration '
-                f'{current_iteration()}: {", ".join(bad_terms)}; step '
-                f'skipped ({self.nonfinite_skips} so far).',
-                logger='current', level=30)
-            optim_wrapper.zero_grad()
-            with torch.no_grad():
-                for buffer, saved in buffers:
-                    buffer.copy_(saved)
-            return {'nonfinite_skips': torch.tensor(
-                float(self.nonfinite_skips))}
-        parsed_losses, log_vars = self.parse_losses(losses)
-        optim_wrapper.update_params(parsed_losses)
-        log_vars['nonfinite_skips'] = torch.tensor(
-            float(self.nonfinite_skips))
-        return log_vars
-
+        return train_step_skipping_nonfinite(self, data, optim_wrapper)

@@ -175,21 +175,28 @@ def test_non_finite_loss_stops_training_naming_the_term():
     assert torch.isnan(losses['distill.loss_logit'])
 
 
-def test_skip_mode_drops_the_non_finite_step_and_counts_it():
+@pytest.mark.parametrize('teacher_norm', ['running', 'batch'])
+def test_skip_mode_drops_the_non_finite_step_and_counts_it(teacher_norm):
     from mmengine.optim import OptimWrapper
-    distiller = MODELS.build(distiller_cfg(check_finite='skip'))
+    distiller = MODELS.build(distiller_cfg(check_finite='skip',
+                                           teacher_norm=teacher_norm))
     distiller.train()
     optim_wrapper = OptimWrapper(
         torch.optim.Adam(distiller.parameters(), lr=1e-2))
     inputs, samples = fake_batch()
     data = dict(inputs=list(inputs), data_samples=samples)
     before = {k: v.clone() for k, v in distiller.state_dict().items()}
+    teacher_before = {k: v.clone()
+                      for k, v in distiller.teacher.state_dict().items()}
 
     distiller.distill_losses.loss_logit.loss_weight = float('inf')
     log_vars = distiller.train_step(data, optim_wrapper)
     assert log_vars == {'nonfinite_skips': torch.tensor(1.0)}
     for key, value in distiller.state_dict().items():
         assert torch.equal(value, before[key]), key
+    # a teacher on batch statistics moved its BN buffers; they are restored
+    for key, value in distiller.teacher.state_dict().items():
+        assert torch.equal(value, teacher_before[key]), key
     assert all(p.grad is None or not p.grad.any()
                for p in distiller.parameters())
 
