@@ -52,7 +52,8 @@ from . import (REPO_ROOT, ablation, benchmark_report, benchmark_steps,
                precision_steps, teacher_cache_benchmark)
 from .benchmark_stages import (Stages, exit_if_failed, flags_of,
                                prepare_teachers, train_runs)
-from .methods import (GROUP_ORDER, TEACHER_BUDGET_ON_REQUEST, budget_groups,
+from .methods import (DEFAULT_SELECTION, GROUP_ORDER, SELECTIONS,
+                      TEACHER_BUDGET_ON_REQUEST, budget_groups,
                       budget_methods)
 from .quickstart import QUICKSTART, TEACHER
 from .teacher_budget import (TEACHER_BUDGET, VAL_INTERVAL, budget_value,
@@ -97,6 +98,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '(the core claims only, every student trained as long as the '
         'shipped teacher or N epochs, validated every '
         f'{VAL_INTERVAL}; see teacher_budget.py); not with --scale')
+    parser.add_argument(
+        '--selection', default=None, choices=sorted(SELECTIONS),
+        help=f'--budget: the methods trained (default '
+        f'{DEFAULT_SELECTION!r}: the papers\' core claims; ikd-terms, '
+        'ikd-schedules: the integral IKD ablations); each selection '
+        'reports to results_budget[_<selection>].*')
     parser.add_argument('--seeds', type=int, nargs='+',
                         default=list(DEFAULT_SEEDS))
     parser.add_argument('--groups', nargs='+', default=None, choices=GROUPS,
@@ -144,12 +151,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if args.report_only and args.budget is None:
         parser.error('--report-only reports a --budget benchmark; give '
                      '--budget teacher or --budget N')
+    if args.selection is not None and args.budget is None:
+        parser.error('--selection chooses the methods of a --budget '
+                     'benchmark; give --budget teacher or --budget N')
     if args.budget is None:
         args.groups = args.groups or list(DEFAULT_GROUPS)
     else:
-        args.groups = args.groups or budget_groups()
+        args.selection = args.selection or DEFAULT_SELECTION
+        args.groups = args.groups or budget_groups(args.selection)
         try:
-            budget_methods(args.groups)
+            budget_methods(args.groups, args.selection)
         except ValueError as error:
             parser.error(str(error))
     return args

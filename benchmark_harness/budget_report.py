@@ -27,7 +27,7 @@ from .epoch_budget import load_config
 from .learning_curves import (LearningCurve, plot_group, read_curve,
                               summarize_time_to_accuracy, time_cell,
                               time_to_accuracy)
-from .methods import BY_ID, PAIR_GROUPS
+from .methods import BY_ID, DEFAULT_SELECTION, PAIR_GROUPS
 
 #: The methods held to the papers' claims at the teacher's budget.
 CLAIM_METHODS = ('crd.ocd', 'crd.tcd-feat', 'ikd.integral')
@@ -83,13 +83,51 @@ def budget_rows(runs: Sequence[Run], curves: Dict[Run, LearningCurve],
                     if (row['baseline_id'], seed) in curves}
         if per_seed:
             row['time_to_accuracy'] = summarize_time_to_accuracy(per_seed)
+        row['gain_by_epoch'] = gain_by_epoch(
+            {seed: curves[row['id'], seed] for seed in result['seeds']},
+            {seed: curves[row['baseline_id'], seed]
+             for seed in result['seeds']
+             if (row['baseline_id'], seed) in curves})
     return rows
+
+
+def gain_by_epoch(runs: Dict[int, LearningCurve],
+                  baselines: Dict[int, LearningCurve]) -> Dict[str, dict]:
+    """``epoch -> paired AP gain`` (:func:`.paired_gain`, 2 seeds or more)
+    at every epoch both a run and its baseline validated on a seed: where
+    along the run a method leads, and whether the lead is outside the seed
+    spread there."""
+    def ap_at(curve: LearningCurve) -> Dict[int, float]:
+        return dict(zip(curve.epochs, curve.metrics.get(METRICS[0][1], [])))
+
+    gains = {}
+    runs_ap = {seed: ap_at(curve) for seed, curve in runs.items()}
+    base_ap = {seed: ap_at(curve) for seed, curve in baselines.items()}
+    epochs = sorted({e for aps in runs_ap.values() for e in aps})
+    for epoch in epochs:
+        seeds = [s for s in runs_ap
+                 if epoch in runs_ap[s] and epoch in base_ap.get(s, {})]
+        gain = paired_gain([runs_ap[s][epoch] for s in seeds], seeds,
+                           [base_ap[s][epoch] for s in seeds], seeds)
+        if gain:
+            gains[str(epoch)] = gain
+    return gains
+
+
+def report_stem(selection: Optional[str]) -> str:
+    """``budget`` for the default selection, ``budget_<selection>`` for
+    another: the report is ``results_<stem>.*``, its plots
+    ``curves_<stem>_<group>.png``."""
+    if selection in (None, DEFAULT_SELECTION):
+        return 'budget'
+    return f'budget_{selection}'
 
 
 def plot_groups(runs: Sequence[Run], curves: Dict[Run, LearningCurve],
                 alone: Sequence[str], title: str, out_dir: str,
-                teachers: Dict[str, Optional[float]]) -> List[str]:
-    """``curves_budget_<group>.png`` per group: every method's seeds, the
+                teachers: Dict[str, Optional[float]],
+                stem: str = 'budget') -> List[str]:
+    """``curves_<stem>_<group>.png`` per group: every method's seeds, the
     methods ``alone`` (ids) dashed, the group's teacher AP as a line."""
     by_group: Dict[str, Dict[str, List[LearningCurve]]] = {}
     for run in runs:
@@ -97,7 +135,7 @@ def plot_groups(runs: Sequence[Run], curves: Dict[Run, LearningCurve],
             run.method.label, []).append(curves[run])
     labels = [BY_ID[key].label for key in alone if key in BY_ID]
     return [plot_group(group_curves, labels,
-                       osp.join(out_dir, f'curves_budget_{group}.png'),
+                       osp.join(out_dir, f'curves_{stem}_{group}.png'),
                        f'{group}: {title}', teachers.get(group))
             for group, group_curves in by_group.items()]
 
@@ -184,14 +222,23 @@ def budget_targets(rows: Sequence[dict],
     return checks
 
 
+def short_gain(gain: Optional[dict]) -> str:
+    """``+0.030 [+0.021, +0.039]``, or ``-``."""
+    if not gain:
+        return '-'
+    return f'{gain["mean"]:+.3f} [{gain["low"]:+.3f}, {gain["high"]:+.3f}]'
+
+
 def format_markdown(result: dict) -> str:
     def num(value, fmt='{:.4f}'):
         return '-' if value is None else fmt.format(value)
 
     budget = result['budget']
     teacher = result['teacher']
-    lines = [f'### Teacher budget: {budget["epochs"]} epochs per student',
-             '']
+    selection = budget.get('selection') or DEFAULT_SELECTION
+    lines = [f'### Teacher budget: {budget["epochs"]} epochs per student'
+             + ('' if selection == DEFAULT_SELECTION
+                else f', selection {selection!r}'), '']
     if result.get('pending'):
         note, *names = result['pending']
         lines += [f'**Partial report.** {note}', '']
@@ -230,8 +277,18 @@ def format_markdown(result: dict) -> str:
           num(t.get('seconds_ratio'), '{:.3f}'))
          for r, seed, t in timing))
     lines += ['', 'Training seconds: the logged seconds per iteration '
-              'summed (validation and start-up left out).', '',
-              '### Targets', '']
+              'summed (validation and start-up left out).', '']
+    by_epoch = [r for r in rows if r.get('gain_by_epoch')]
+    if by_epoch:
+        epochs = sorted({int(e) for r in by_epoch for e in r['gain_by_epoch']})
+        lines += ['Paired AP gain over the baseline at each validation '
+                  '(mean [95% interval]):', '']
+        lines += markdown_table(
+            ('method', *(f'epoch {e}' for e in epochs)),
+            ((r['method'], *(short_gain(r['gain_by_epoch'].get(str(e)))
+                             for e in epochs)) for r in by_epoch))
+        lines.append('')
+    lines += ['### Targets', '']
     lines += [f'- {c["target"]}: {check_text(c)}' for c in result['targets']]
     if result.get('failed'):
         lines += ['', '### Runs that failed (left out above)', '']
@@ -245,9 +302,12 @@ def write_report(runs: Sequence[Run], teacher: Dict[str, float],
                  failed: Sequence[str] = (),
                  pending: Sequence[str] = ()) -> dict:
     """``results_budget.json`` / ``.md`` and ``curves_budget_<group>.png``
-    in ``out_dir`` for the finished ``runs``; return the JSON's content.
+    in ``out_dir`` for the finished ``runs`` (:func:`report_stem`: another
+    ``budget['selection']`` than the default names them after it);
+    return the JSON's content.
     ``pending``: a partial report's note on the runs not finished yet (its
     first line) and their names."""
+    stem = report_stem(budget.get('selection'))
     curves = {run: read_curve(run.work_dir) for run in runs}
     rows = budget_rows(runs, curves, teacher, pair_teacher)
     pair = {DOWNSIZED, FULL_HEAD}
@@ -269,11 +329,11 @@ def write_report(runs: Sequence[Run], teacher: Dict[str, float],
     result['curves'] = plot_groups(
         runs, curves, sorted(a for a in alone if a),
         f'{budget["epochs"]} epochs per student, mean over seeds (range '
-        'shaded)', out_dir, teachers)
-    with open(osp.join(out_dir, 'results_budget.json'), 'w') as f:
+        'shaded)', out_dir, teachers, stem)
+    with open(osp.join(out_dir, f'results_{stem}.json'), 'w') as f:
         json.dump(result, f, indent=2)
     markdown = format_markdown(result)
-    with open(osp.join(out_dir, 'results_budget.md'), 'w') as f:
+    with open(osp.join(out_dir, f'results_{stem}.md'), 'w') as f:
         f.write(markdown)
     print(markdown, flush=True)
     return result

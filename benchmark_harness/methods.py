@@ -76,6 +76,15 @@ METHODS: List[Method] = [
            'configs/ikd/ikd-integral_hm-res18-w32_hm-res18-w18_'
            'synthetic-128x96.py',
            'ikd'),
+    # integral with its weights scheduled otherwise (selections only)
+    Method('ikd.integral-logit-decay', 'integral, logit weight 1 -> 0',
+           'configs/ikd/ikd-integral-logit-decay_hm-res18-w32_hm-res18-w18_'
+           'synthetic-128x96.py',
+           'ikd', selected_only=True),
+    Method('ikd.integral-rising', 'integral, weights rising to 4x',
+           'configs/ikd/ikd-integral-rising_hm-res18-w32_hm-res18-w18_'
+           'synthetic-128x96.py',
+           'ikd', selected_only=True),
     Method('ikd.integral-bf16-teacher', 'integral, bf16 teacher',
            'configs/ikd/ikd-integral-bf16-teacher_hm-res18-w32_'
            'hm-res18-w18_synthetic-128x96.py',
@@ -134,6 +143,23 @@ TEACHER_BUDGET = (
     'ikd.student-alone', 'ikd.integral',
     'crd.student-alone', 'crd.ocd', 'crd.tcd', 'crd.tcd-feat',
     'crd.full-integral-alone', 'crd.downsized-alone', 'crd.downsized-tcd')
+#: IKD at a budget where its head start is outside the seed spread: which
+#: term carries it.
+IKD_TERMS = ('ikd.student-alone', 'ikd.logit', 'ikd.feature',
+             'ikd.keypoint-relation', 'ikd.integral')
+#: IKD at the teacher's budget: do weights that change as the student
+#: catches up move the end point?
+IKD_SCHEDULES = ('ikd.student-alone', 'ikd.integral',
+                 'ikd.integral-logit-decay', 'ikd.integral-rising')
+#: ``benchmark.py --budget ... --selection NAME``: the methods trained.
+#: Runs of one budget share their work dirs whatever the selection (a
+#: student alone trains once); each selection has its own report.
+SELECTIONS: Dict[str, Sequence[str]] = {
+    'claims': TEACHER_BUDGET,
+    'ikd-terms': IKD_TERMS,
+    'ikd-schedules': IKD_SCHEDULES,
+}
+DEFAULT_SELECTION = 'claims'
 #: Groups the teacher budget adds whole when asked for (``--groups``).
 TEACHER_BUDGET_ON_REQUEST = ('dwpose-pair', )
 
@@ -148,15 +174,18 @@ def group_methods(group: str) -> List[Method]:
     return [m for m in found if not m.selected_only]
 
 
-def budget_groups() -> List[str]:
-    """The groups the teacher budget trains by default, in GROUP_ORDER."""
-    groups = {BY_ID[i].group for i in TEACHER_BUDGET}
+def budget_groups(selection: str = DEFAULT_SELECTION) -> List[str]:
+    """The groups a budget ``selection`` trains by default, in
+    GROUP_ORDER."""
+    groups = {BY_ID[i].group for i in SELECTIONS[selection]}
     return [g for g in GROUP_ORDER if g in groups]
 
 
-def budget_methods(groups: Sequence[str]) -> Dict[str, List[Method]]:
-    """``group -> methods`` of the teacher budget for ``groups``: the
-    :data:`TEACHER_BUDGET` ids of each group, or the whole group for one of
+def budget_methods(groups: Sequence[str],
+                   selection: str = DEFAULT_SELECTION
+                   ) -> Dict[str, List[Method]]:
+    """``group -> methods`` of a budget ``selection`` for ``groups``: the
+    selection's ids of each group, or the whole group for one of
     :data:`TEACHER_BUDGET_ON_REQUEST`; ValueError for any other group."""
     selected = {}
     for group in GROUP_ORDER:
@@ -165,12 +194,13 @@ def budget_methods(groups: Sequence[str]) -> Dict[str, List[Method]]:
         if group in TEACHER_BUDGET_ON_REQUEST:
             selected[group] = group_methods(group)
             continue
-        selected[group] = [BY_ID[i] for i in TEACHER_BUDGET
+        selected[group] = [BY_ID[i] for i in SELECTIONS[selection]
                            if BY_ID[i].group == group]
         if not selected[group]:
             raise ValueError(
-                f'group {group!r} has no method in the teacher budget; '
-                f'its groups: {", ".join(budget_groups())}, and on request '
+                f'group {group!r} has no method in the {selection!r} '
+                f'selection; its groups: '
+                f'{", ".join(budget_groups(selection))}, and on request '
                 f'{", ".join(TEACHER_BUDGET_ON_REQUEST)}')
     return selected
 

@@ -25,7 +25,7 @@ from .benchmark_stages import (Stages, exit_if_failed, failure_lines,
                                flags_of, prepare_teachers, run_finished,
                                train_runs)
 from .epoch_budget import config_epochs
-from .methods import budget_methods
+from .methods import DEFAULT_SELECTION, budget_methods
 from .quickstart import QUICKSTART, TEACHER
 
 #: ``--budget teacher``: the shipped teacher's own epochs.
@@ -66,8 +66,10 @@ def run_budget(args: argparse.Namespace) -> dict:
     teachers, teacher_metrics = prepare_teachers(
         args.groups, epochs, work_dir, args.reuse or args.report_only, flags,
         stage, train=not args.report_only)
+    selection = getattr(args, 'selection', None) or DEFAULT_SELECTION
     runs = seed_major([
-        run for group, methods in budget_methods(args.groups).items()
+        run for group, methods in budget_methods(args.groups,
+                                                 selection).items()
         for run in ablation.plan_methods(
             methods, args.seeds, epochs, teachers[ablation.TEACHERS[group]],
             osp.join(work_dir, 'ablation'), val_interval)], args.seeds)
@@ -91,8 +93,8 @@ def run_budget(args: argparse.Namespace) -> dict:
     result = budget_report.write_report(
         finished,
         metrics.get(osp.join(QUICKSTART, TEACHER), {}),
-        dict(name=str(args.budget), epochs=epochs, val_interval=val_interval,
-             seeds=list(args.seeds)),
+        dict(name=str(args.budget), selection=selection, epochs=epochs,
+             val_interval=val_interval, seeds=list(args.seeds)),
         args.out_dir, metrics.get(ablation.TEACHERS['dwpose-pair']),
         [] if args.report_only else failure_lines(failed),
         pending_lines(failed, args) if args.report_only else [])
@@ -123,8 +125,11 @@ def pending_lines(pending: Sequence[ablation.Run],
     them (it keeps the finished ones)."""
     if not pending:
         return []
+    selection = getattr(args, 'selection', None) or DEFAULT_SELECTION
     command = ' '.join(
         ['python tools/analysis/benchmark.py', '--budget', str(args.budget),
+         *(['--selection', selection]
+           if selection != DEFAULT_SELECTION else []),
          '--reuse', '--seeds', *map(str, args.seeds), '--groups',
          *args.groups])
     return [f'{len(pending)} trainings not finished yet; resume them with '

@@ -28,6 +28,8 @@ ABLATIONS = {
     dict(loss_feature=FEATURE, loss_structure=RELATION),
     f'ikd/ikd-integral-logit-decay_{PAIR}':
     dict(loss_logit=LOGIT, loss_feature=FEATURE, loss_structure=RELATION),
+    f'ikd/ikd-integral-rising_{PAIR}':
+    dict(loss_logit=LOGIT, loss_feature=FEATURE, loss_structure=RELATION),
     f'ikd/coco/ikd-logit_{COCO_PAIR}':
     dict(loss_logit=LOGIT),
 }
@@ -84,6 +86,27 @@ def test_structure_readings_and_variants():
     ]
     assert decay[0]['schedules']['distill_losses.loss_structure'] == \
         load(INTEGRAL).structure_warmup
+
+
+def test_rising_weights_end_at_four_times_the_recipes():
+    from mmpose_kd.engine.hooks.weight_schedules import schedule_factor
+    hook = load(f'ikd/ikd-integral-rising_{PAIR}').custom_hooks[0]
+    assert hook['by_fraction']
+    schedules = hook['schedules']
+    assert sorted(schedules) == sorted(
+        f'distill_losses.{name}'
+        for name in load(INTEGRAL).model.distill_losses)
+    run = 9000  # by_fraction: end defaults to the whole run
+
+    def factors(cfg):
+        args = {k: v for k, v in cfg.items() if k != 'type'}
+        return [schedule_factor(cfg['type'], i, end=run, **args)
+                for i in (0, run // 4, run)]
+
+    factors = {path: factors(cfg) for path, cfg in schedules.items()}
+    assert factors['distill_losses.loss_logit'] == [1.0, 1.75, 4.0]
+    assert factors['distill_losses.loss_feature'] == [1.0, 1.75, 4.0]
+    assert factors['distill_losses.loss_structure'] == [0.0, 1.0, 4.0]
 
 
 def test_the_student_is_the_student_alone_recipe():

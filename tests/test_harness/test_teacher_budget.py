@@ -12,8 +12,9 @@ from mmengine.config import Config
 
 from benchmark_harness import (ablation, benchmark, benchmark_stages,
                                budget_report, teacher_budget)
-from benchmark_harness.methods import (BY_ID, TEACHER_BUDGET, budget_groups,
-                                       budget_methods, group_methods)
+from benchmark_harness.methods import (BY_ID, SELECTIONS, TEACHER_BUDGET,
+                                       budget_groups, budget_methods,
+                                       group_methods)
 from benchmark_harness import run_state
 from benchmark_harness.run_state import FINGERPRINT
 from tests.test_harness.budget_standin import StandInTraining, options_dict
@@ -101,7 +102,7 @@ def test_budget_values_and_their_errors(capsys):
     with pytest.raises(SystemExit):
         parse(['--budget', '6', '--groups', 'ikd-bf16-teacher'])
     error = capsys.readouterr().err
-    assert "group 'ikd-bf16-teacher' has no method in the teacher budget" \
+    assert "group 'ikd-bf16-teacher' has no method in the 'claims' selection" \
         in error and 'on request dwpose-pair' in error
 
 
@@ -127,6 +128,55 @@ def test_the_selection_is_defined_once_by_ids():
     assert pair == group_methods('dwpose-pair')
 
 
+def test_a_selection_trains_its_methods_and_reports_beside_the_claims(
+        tmp_path, harness, capsys):
+    training = harness()
+    benchmark.main(budget_argv(tmp_path, '6'))
+    claims_report = (tmp_path / 'out' / 'results_budget.md').read_text()
+    training.calls.clear()
+    result = benchmark.main(budget_argv(tmp_path, '6', '--selection',
+                                        'ikd-terms', '--reuse'))
+    # the student alone and integral IKD are the claims' runs, reused;
+    # the single terms train
+    assert sorted({c['stem'].split('_')[0] for c in training.calls}) == [
+        'ikd-feature', 'ikd-keypoint-relation', 'ikd-logit']
+    assert [row['id'] for row in result['accuracy']] == list(
+        SELECTIONS['ikd-terms'])
+    assert result['budget']['selection'] == 'ikd-terms'
+    out = tmp_path / 'out'
+    assert (out / 'results_budget.md').read_text() == claims_report
+    markdown = (out / 'results_budget_ikd-terms.md').read_text()
+    assert markdown.startswith('### Teacher budget: 6 epochs per student, '
+                               "selection 'ikd-terms'")
+    assert (out / 'curves_budget_ikd-terms_ikd.png').stat().st_size > 10_000
+    # where along the run each method leads: the paired gain per epoch
+    # (stand-ins: integral 0.60, student alone 0.30 at the end, linear)
+    integral = next(r for r in result['accuracy']
+                    if r['id'] == 'ikd.integral')
+    assert sorted(integral['gain_by_epoch'], key=int) == ['3', '6']
+    assert integral['gain_by_epoch']['3']['mean'] == pytest.approx(0.15)
+    assert integral['gain_by_epoch']['6']['mean'] == pytest.approx(0.30)
+    assert '| integral (all three) | +0.150 [+0.150, +0.150] | +0.300 ' \
+        in markdown
+    # a partial report of another selection resumes with that selection
+    pending = benchmark.main(budget_argv(
+        tmp_path, '6', '--selection', 'ikd-schedules', '--report-only'))[
+            'pending']
+    assert pending[0].startswith(
+        '4 trainings not finished yet; resume them with `python tools/'
+        'analysis/benchmark.py --budget 6 --selection ikd-schedules --reuse')
+
+
+def test_a_selection_needs_a_budget(capsys):
+    with pytest.raises(SystemExit):
+        benchmark.parse_args(['--scale', '1', '--selection', 'ikd-terms'])
+    assert '--selection chooses the methods of a --budget benchmark' in \
+        capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        benchmark.parse_args(['--budget', '6', '--selection', 'ikd'])
+    assert "invalid choice: 'ikd'" in capsys.readouterr().err
+
+
 def test_budget_run_plans_trains_and_reports(tmp_path, harness, capsys):
     training = harness()
     result = benchmark.main(budget_argv(tmp_path))
@@ -148,8 +198,8 @@ def test_budget_run_plans_trains_and_reports(tmp_path, harness, capsys):
         distilled = call['stem'].startswith(('ikd-', 'tcd'))
         assert options.get('model.teacher_ckpt', '').endswith(
             'quickstart_teacher_fp16.pth') == distilled
-    assert result['budget'] == dict(name='teacher', epochs=24,
-                                    val_interval=3, seeds=[0, 1])
+    assert result['budget'] == dict(name='teacher', selection='claims',
+                                    epochs=24, val_interval=3, seeds=[0, 1])
 
     rows = {row['id']: row for row in result['accuracy']}
     assert list(rows) == list(TEACHER_BUDGET)
