@@ -17,8 +17,9 @@ Runner's arguments, and :func:`check_runner_model` its model once built.
 """
 from typing import Iterator, Mapping, Optional, Tuple
 
-from mmpose_kd.utils.validation import (check_int, check_positive_number,
-                                        nearest_names)
+from mmpose_kd.utils.validation import (accepted_arguments, check_int,
+                                        check_known_arguments,
+                                        check_positive_number, nearest_names)
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 #: The ``test_cfg`` keys MMPose 1.3.2's models read (``grep test_cfg``).
@@ -130,7 +131,36 @@ def check_dataloader(name: str, loader) -> None:
         _check_dataset(f'{name}.dataset', dataset)
 
 
+def _dataset_class(type_name) -> Optional[type]:
+    """The class a dataset config's ``type`` names (mmpose_kd's registry,
+    falling back to MMPose's and MMEngine's), or None."""
+    if isinstance(type_name, type):
+        return type_name
+    if not isinstance(type_name, str):
+        return None
+    from mmpose_kd.registry import DATASETS
+    try:
+        return DATASETS.get(type_name)
+    except Exception:  # a scope that is not imported; built later
+        return None
+
+
+def check_dataset_arguments(field: str, dataset: Mapping) -> None:
+    """Refuse a dataset argument its class does not take, naming the
+    field and the nearest valid names (the class would raise Python's
+    ``unexpected keyword argument`` naming neither the loader nor what was
+    meant, e.g. ``split`` set on a plain ``CocoDataset``)."""
+    cls = _dataset_class(dataset.get('type'))
+    accepted = accepted_arguments(cls) if cls is not None else None
+    if accepted is None:
+        return
+    check_known_arguments(f'`{field}` ({cls.__name__})',
+                          [k for k in dataset if k not in ('type', '_scope_')],
+                          accepted)
+
+
 def _check_dataset(field: str, dataset: Mapping) -> None:
+    check_dataset_arguments(field, dataset)
     for key in ('data_root', 'ann_file'):
         value = dataset.get(key)
         if (value is not None or key == 'ann_file' and key in dataset) and \

@@ -145,6 +145,11 @@ FINDINGS = [
     ('validation dataset left out',
      edit('val_dataloader.dataset', DROP), TypeError,
      r'val_dataloader.dataset'),
+    ('a dataset argument its class does not take: Python named neither '
+     'the loader nor the valid names',
+     edit('val_dataloader.dataset.split', 'train'), TypeError,
+     r"`val_dataloader.dataset` \(CocoDataset\): unknown argument `split`;"
+     r".*It takes ann_file, bbox_file"),
     ('data_prefix a list',
      edit('train_dataloader.dataset.data_prefix', [dict(img='')]),
      TypeError, r'train_dataloader.dataset.data_prefix'),
