@@ -124,8 +124,10 @@ def check_dataloader(name: str, loader) -> None:
         value = loader.get(key)
         if isinstance(value, (str, list, tuple, int, float)) or (
                 isinstance(value, Mapping) and 'type' not in value):
+            hint = misspelt_type(f'{name}.{key}', value) \
+                if isinstance(value, Mapping) else ''
             raise TypeError(f'`{name}.{key}` must be a dict with a `type`, '
-                            f'got {value!r}.')
+                            f'got {value!r}{hint}.')
     dataset = loader.get('dataset')
     if isinstance(dataset, Mapping):
         _check_dataset(f'{name}.dataset', dataset)
@@ -244,12 +246,17 @@ def check_has_type(field: str, cfg: Mapping) -> None:
     KeyError prints the whole config and no field."""
     if 'type' in cfg:
         return
-    near = nearest_names('type', [k for k in cfg if isinstance(k, str)],
-                         n=1, cutoff=0.5)
     raise KeyError(f'`{field}.type` is missing: the config must name the '
                    'model class, e.g. type=\'TopdownPoseEstimator\''
-                   + (f'; is `{field}.{near[0]}` a misspelling of it?'
-                      if near else '.'))
+                   + (misspelt_type(field, cfg) or '.'))
+
+
+def misspelt_type(field: str, cfg: Mapping) -> str:
+    """``'; is `field.tpye` a misspelling of it?'`` for the key of ``cfg``
+    nearest to ``type``, or ``''``."""
+    near = nearest_names('type', [k for k in cfg if isinstance(k, str)],
+                         n=1, cutoff=0.5)
+    return f'; is `{field}.{near[0]}` a misspelling of it?' if near else ''
 
 
 def check_runner_config(model=None, train_cfg=None, **loaders) -> None:

@@ -150,6 +150,11 @@ FINDINGS = [
      edit('val_dataloader.dataset.split', 'train'), TypeError,
      r"`val_dataloader.dataset` \(CocoDataset\): unknown argument `split`;"
      r".*It takes ann_file, bbox_file"),
+    ('dataset type misspelt: the message did not say which key was meant',
+     lambda cfg, tmp_path: cfg['val_dataloader']['dataset'].update(
+         tpye=cfg['val_dataloader']['dataset'].pop('type')), TypeError,
+     r'`val_dataloader.dataset` must be a dict with a `type`.*; is '
+     r'`val_dataloader.dataset.tpye` a misspelling of it\?'),
     ('data_prefix a list',
      edit('train_dataloader.dataset.data_prefix', [dict(img='')]),
      TypeError, r'train_dataloader.dataset.data_prefix'),
