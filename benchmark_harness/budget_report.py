@@ -18,24 +18,17 @@ import os.path as osp
 import statistics
 from typing import Dict, List, Optional, Sequence
 
-from mmpose_kd.utils.markdown import markdown_table
 from . import REPO_ROOT
 from .ablation import Run, tabulate
-from .benchmark_report import (AP_GAP_TARGET, accuracy_rows, gain_cell,
-                               paired_gain)
+from .benchmark_report import accuracy_rows, paired_gain
+from .budget_markdown import format_markdown
+from .budget_targets import DOWNSIZED, FULL_HEAD, budget_targets
 from .epoch_budget import load_config
 from .learning_curves import (LearningCurve, plot_group, read_curve,
-                              summarize_time_to_accuracy, time_cell,
+                              summarize_time_to_accuracy,
                               time_to_accuracy)
 from .methods import BY_ID, DEFAULT_SELECTION, PAIR_GROUPS
 
-#: The methods held to the papers' claims at the teacher's budget.
-CLAIM_METHODS = ('crd.ocd', 'crd.tcd-feat', 'ikd.integral')
-#: Time to accuracy: at most this share of the student-alone's iterations.
-TIME_TARGET = 0.25
-#: The downsized head + TCD against the full head it is cut from.
-DOWNSIZED, FULL_HEAD = 'crd.downsized-tcd', 'crd.full-integral-alone'
-HEAD_FLOPS_TARGET = 5.0
 METRICS = (('ap', 'coco/AP'), ('ap50', 'coco/AP .5'), ('ar', 'coco/AR'),
            ('pck', 'PCK'))
 
@@ -138,162 +131,6 @@ def plot_groups(runs: Sequence[Run], curves: Dict[Run, LearningCurve],
                        osp.join(out_dir, f'curves_{stem}_{group}.png'),
                        f'{group}: {title}', teachers.get(group))
             for group, group_curves in by_group.items()]
-
-
-def check(target: str, value: Optional[float], threshold: float,
-          at_least: bool = True, strict: bool = False, note: str = '',
-          missing: str = '') -> dict:
-    """A target with its measured value, whether it is met, and by how
-    much it is met (``margin`` >= 0) or missed (< 0, or 0 when
-    ``strict``); no value: missed, ``missing`` saying why."""
-    margin = None if value is None else (
-        value - threshold if at_least else threshold - value)
-    met = margin is not None and (margin > 0 if strict else margin >= 0)
-    return dict(target=target, value=value, threshold=threshold,
-                at_least=at_least, strict=strict, met=met, margin=margin,
-                note=missing if value is None else note)
-
-
-def check_text(item: dict) -> str:
-    """``met (0.62 >= 0.50)``, ``missed by 0.38 (0.12; needs >= 0.50)``,
-    ``missed (why)``; the note added."""
-    sign = ('>' if item['at_least'] else '<') + \
-        ('' if item.get('strict') else '=')
-    note = f'; {item["note"]}' if item['note'] else ''
-    if item['value'] is None:
-        return f'missed ({item["note"]})'
-    if item['met']:
-        return (f'met ({item["value"]:.3f} {sign} '
-                f'{item["threshold"]:.3f}{note})')
-    return (f'missed by {-item["margin"]:.3f} ({item["value"]:.3f}; needs '
-            f'{sign} {item["threshold"]:.3f}{note})')
-
-
-def budget_targets(rows: Sequence[dict],
-                   head_flops: Optional[Dict[str, int]] = None
-                   ) -> List[dict]:
-    """The issue's targets at the teacher's budget: each claim method
-    closes >= 50% of the AP gap with a paired interval above zero and
-    reaches the student-alone's final AP within 1/4 of its iterations; the
-    downsized head + TCD is not below the full head alone (the 95%
-    interval of their paired AP difference reaches zero) at >= 5x fewer
-    head FLOPs."""
-    by_id = {row['id']: row for row in rows}
-    checks = []
-    for key in CLAIM_METHODS:
-        row = by_id.get(key)
-        if row is None:
-            continue
-        name = row['method']
-        gain = row.get('ap_gain')
-        checks += [
-            check(f'{name} closes >= 50% of the teacher-student AP gap',
-                  row.get('ap_gap_closed'), AP_GAP_TARGET,
-                  missing='no baseline or teacher AP'),
-            check(f'{name}: 95% interval of the paired AP gain excludes '
-                  'zero (low end)', gain and gain['low'], 0.0, strict=True,
-                  note=f'gain {gain_cell(gain)}, {gain["n"]} seeds'
-                  if gain else '', missing='fewer than 2 paired seeds')]
-        timing = row.get('time_to_accuracy')
-        checks.append(check(
-            f'{name} reaches the student-alone\'s final AP within 1/4 of '
-            'its iterations (mean over seeds)',
-            timing and timing['iterations_ratio'], TIME_TARGET,
-            at_least=False, missing=f'not reached on '
-            f'{timing["seeds"] - timing["reached"]} of {timing["seeds"]} '
-            'seeds' if timing else 'no student-alone run on its seeds'))
-    small, full = by_id.get(DOWNSIZED), by_id.get(FULL_HEAD)
-    if small and full:
-        difference = paired_gain(small['aps'], small['seed_list'],
-                                 full['aps'], full['seed_list'])
-        checks.append(check(
-            f'{small["method"]}: AP not below the {full["method"]} (95% '
-            'interval of the paired difference reaches zero, high end)',
-            difference and difference['high'], 0.0,
-            note=f'difference {gain_cell(difference)}' if difference
-            else '', missing='fewer than 2 paired seeds'))
-    if head_flops and head_flops.get(DOWNSIZED):
-        ratio = head_flops[FULL_HEAD] / head_flops[DOWNSIZED]
-        checks.append(check(
-            f'{BY_ID[DOWNSIZED].label}: >= 5x fewer head FLOPs than the '
-            f'{BY_ID[FULL_HEAD].label} (ratio)', ratio, HEAD_FLOPS_TARGET,
-            note=f'{head_flops[FULL_HEAD] / 1e6:.2f} vs '
-            f'{head_flops[DOWNSIZED] / 1e6:.2f} MFLOPs'))
-    return checks
-
-
-def short_gain(gain: Optional[dict]) -> str:
-    """``+0.030 [+0.021, +0.039]``, or ``-``."""
-    if not gain:
-        return '-'
-    return f'{gain["mean"]:+.3f} [{gain["low"]:+.3f}, {gain["high"]:+.3f}]'
-
-
-def format_markdown(result: dict) -> str:
-    def num(value, fmt='{:.4f}'):
-        return '-' if value is None else fmt.format(value)
-
-    budget = result['budget']
-    teacher = result['teacher']
-    selection = budget.get('selection') or DEFAULT_SELECTION
-    lines = [f'### Teacher budget: {budget["epochs"]} epochs per student'
-             + ('' if selection == DEFAULT_SELECTION
-                else f', selection {selection!r}'), '']
-    if result.get('pending'):
-        note, *names = result['pending']
-        lines += [f'**Partial report.** {note}', '']
-        lines += [f'- {name}' for name in names] + ['']
-    lines += [f'Seeds {budget["seeds"]}, validation every '
-             f'{budget["val_interval"]} epochs; teacher AP '
-             f'{num(teacher.get("coco/AP"))}, PCK@0.1 '
-             f'{num(teacher.get("PCK"))}.', '']
-    rows = result['accuracy']
-    lines += markdown_table(
-        ('group', 'method', 'gain over', 'AP (+/-)', 'AP .5', 'AR',
-         'PCK@0.1', 'AP gain [95%]', 'AP gap closed',
-         'time to accuracy, mean (per seed)', 'seeds'),
-        ((r['group'], r['method'],
-          '-' if r['baseline'] in (None, r['method']) else r['baseline'],
-          f'{num(r["ap"])} ({num(r["ap_spread"])})', num(r.get('ap50')),
-          num(r.get('ar')), num(r.get('pck')), gain_cell(r.get('ap_gain')),
-          num(r.get('ap_gap_closed'), '{:.0%}'),
-          time_cell(r.get('time_to_accuracy')), r['seeds'])
-         for r in rows))
-    lines += ['', 'Time to accuracy: the iterations after which the method '
-              'first validated at or above its baseline\'s final AP on the '
-              'same seed, over the baseline\'s iterations (mean over seeds, '
-              'then each seed); validations every '
-              f'{budget["val_interval"]} epochs bound its resolution.', '']
-    timing = [(r, seed, t) for r in rows
-              for seed, t in sorted((r.get('time_to_accuracy') or {})
-                                    .get('per_seed', {}).items())]
-    lines += markdown_table(
-        ('method', 'seed', 'target AP', 'reached at epoch', 'iterations',
-         'iterations ratio', 'training s', 'seconds ratio'),
-        ((r['method'], seed, f'{t["target"]:.4f}',
-          t['epoch'] if t['reached'] else 'not reached',
-          t.get('iterations', '-'), num(t.get('iterations_ratio'), '{:.3f}'),
-          num(t.get('seconds'), '{:.0f}'),
-          num(t.get('seconds_ratio'), '{:.3f}'))
-         for r, seed, t in timing))
-    lines += ['', 'Training seconds: the logged seconds per iteration '
-              'summed (validation and start-up left out).', '']
-    by_epoch = [r for r in rows if r.get('gain_by_epoch')]
-    if by_epoch:
-        epochs = sorted({int(e) for r in by_epoch for e in r['gain_by_epoch']})
-        lines += ['Paired AP gain over the baseline at each validation '
-                  '(mean [95% interval]):', '']
-        lines += markdown_table(
-            ('method', *(f'epoch {e}' for e in epochs)),
-            ((r['method'], *(short_gain(r['gain_by_epoch'].get(str(e)))
-                             for e in epochs)) for r in by_epoch))
-        lines.append('')
-    lines += ['### Targets', '']
-    lines += [f'- {c["target"]}: {check_text(c)}' for c in result['targets']]
-    if result.get('failed'):
-        lines += ['', '### Runs that failed (left out above)', '']
-        lines += [f'- {line}' for line in result['failed']]
-    return '\n'.join(lines) + '\n'
 
 
 def write_report(runs: Sequence[Run], teacher: Dict[str, float],

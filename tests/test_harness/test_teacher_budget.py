@@ -11,7 +11,7 @@ import pytest
 from mmengine.config import Config
 
 from benchmark_harness import (ablation, benchmark, benchmark_stages,
-                               budget_report, teacher_budget)
+                               budget_report, budget_targets, teacher_budget)
 from benchmark_harness.methods import (BY_ID, SELECTIONS, TEACHER_BUDGET,
                                        budget_groups, budget_methods,
                                        group_methods)
@@ -383,8 +383,8 @@ def test_targets_without_a_value_say_why_they_are_missed():
                                        iterations_ratio=None)),
             dict(id='ikd.integral', method='integral (all three)',
                  ap_gap_closed=0.4)]
-    texts = {t['target']: budget_report.check_text(t)
-             for t in budget_report.budget_targets(rows)}
+    texts = {t['target']: budget_targets.check_text(t)
+             for t in budget_targets.budget_targets(rows)}
     assert texts['OCD (online) reaches the student-alone\'s final AP within '
                  '1/4 of its iterations (mean over seeds)'] == \
         'missed (not reached on 1 of 2 seeds)'
