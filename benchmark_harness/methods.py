@@ -106,6 +106,13 @@ METHODS: List[Method] = [
            'configs/benchmark/kd-dwpose-losses-teacher-bn-batch_'
            'simcc-res18-w32_simcc-res18-w16_synthetic-128x96.py',
            'dwpose-pair'),
+    # and DWPose's connector initialisation too: no difference left
+    Method('dwpose-pair.mmpose-kd-dwpose-init',
+           'mmpose_kd, DWPose losses, teacher BN and connector init as '
+           'DWPose',
+           'configs/benchmark/kd-dwpose-losses-dwpose-init_'
+           'simcc-res18-w32_simcc-res18-w16_synthetic-128x96.py',
+           'dwpose-pair'),
     Method('crd.student-alone', 'regression student alone',
            'configs/quickstart/td-reg_res18-w16_synthetic-128x96.py',
            'crd'),
