@@ -160,3 +160,29 @@ def test_with_the_teacher_on_batch_statistics_it_steps_as_dwposedistiller():
                                                    rel=1e-5)
     assert first_mine['loss_fea'] != pytest.approx(first_theirs['loss_fea'],
                                                    rel=1e-2)
+
+
+def test_dwpose_init_recipe_draws_its_connector_as_dwposes_fealoss():
+    """The -dwpose-init recipe's connector starts as FeaLoss's align conv
+    (PyTorch's default: uniform, std 1/sqrt(3 fan-in)); the shipped
+    recipe's (mmcv's ConvModule default: normal over fan-out) is ~1.7x."""
+    init_default_scope('mmpose')
+    torch.manual_seed(0)
+    dwpose = MMPOSE_MODELS.build(Config.fromfile(DWPOSE).model)
+    align = dwpose.distill_losses.loss_fea.align.weight
+
+    def connector_weight(config):
+        cfg = Config.fromfile(osp.join(CONFIGS_ROOT, 'benchmark', config))
+        model = MODELS.build(dict(cfg.model, teacher_ckpt=None))
+        model.init_weights()
+        conv = model.distill_losses.loss_fea.connector.conv
+        return getattr(conv, 'conv', conv).weight
+
+    same = connector_weight(f'kd-dwpose-losses-dwpose-init_{PAIR}')
+    shipped = connector_weight(f'kd-dwpose-losses_{PAIR}')
+    assert same.shape == align.shape == (256, 128, 1, 1)
+    expected = (3 * 128)**-0.5
+    assert float(align.std()) == pytest.approx(expected, rel=0.05)
+    assert float(same.std()) == pytest.approx(expected, rel=0.05)
+    assert float(same.abs().max()) <= 128**-0.5 + 1e-6  # uniform bound
+    assert float(shipped.std()) == pytest.approx((2 / 256)**0.5, rel=0.05)
