@@ -103,7 +103,9 @@ def test_bf16_and_pair_checks_use_their_own_baselines_and_teacher():
     groups['dwpose-pair'] = [
         result('SimCC student alone', [0.20, 0.20], [0.5, 0.5]),
         result('DWPoseDistiller (MMPose)', [0.24, 0.26], [0.6, 0.6]),
-        result('mmpose_kd, DWPose losses', [0.25, 0.25], [0.6, 0.6])]
+        result('mmpose_kd, DWPose losses', [0.25, 0.25], [0.6, 0.6]),
+        result('mmpose_kd, DWPose losses, teacher BN and connector init as '
+               'DWPose', [0.22, 0.22], [0.58, 0.58])]
     rows = {(r['group'], r['method']): r for r in accuracy_rows(
         groups, TEACHER, pair_teacher={'coco/AP': 0.30, 'PCK': 0.7})}
     bf16 = rows[('ikd-bf16-teacher', 'integral, bf16 teacher')]
@@ -120,6 +122,10 @@ def test_bf16_and_pair_checks_use_their_own_baselines_and_teacher():
     assert same['value'] == pytest.approx(0.0) and same['met']
     assert checks['same losses, same pair: PCK']['value'] == \
         pytest.approx(0.0)
+    # the recipe with DWPose's teacher BN and connector init, held apart
+    replica = checks['same losses, teacher BN and connector init as DWPose: '
+                     'AP']
+    assert replica['value'] == pytest.approx(-0.03) and not replica['met']
 
 
 def test_targets_key_on_method_ids_not_labels():
