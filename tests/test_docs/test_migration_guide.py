@@ -1,5 +1,6 @@
 """The DWPose migration example of docs/migration.md builds and computes the
 same losses as MMPose's DWPoseDistiller would on the same outputs."""
+import pytest
 import torch
 from mmengine.registry import init_default_scope
 
@@ -12,13 +13,18 @@ def migrated_losses():
     with open(f'{REPO_ROOT}/docs/migration.md') as f:
         text = f.read()
     block = text.split('# after', 1)[1].split('```', 1)[0]
-    start = block.index('distill_losses=') + len('distill_losses=')
-    depth = 0
-    for end, char in enumerate(block[start:], start):
-        depth += {'(': 1, ')': -1}.get(char, 0)
-        if depth == 0 and char == ')':
-            break
-    return eval(block[start:end + 1])  # noqa: S307 - our own doc
+
+    def call_after(marker):
+        start = block.index(marker) + len(marker)
+        depth = 0
+        for end, char in enumerate(block[start:], start):
+            depth += {'(': 1, ')': -1}.get(char, 0)
+            if depth == 0 and char == ')':
+                return block[start:end + 1]
+
+    # the names the example defines before its model (our own doc)
+    names = dict(DWPOSE_ALIGN_INIT=eval(call_after('DWPOSE_ALIGN_INIT = ')))
+    return eval(call_after('distill_losses='), names)  # noqa: S307
 
 
 def test_dwpose_example_losses_build_and_match_mmpose():
@@ -31,6 +37,10 @@ def test_dwpose_example_losses_build_and_match_mmpose():
     assert losses['loss_fea'].pop('teacher_input') == 'backbone'
     fea = MODELS.build(losses['loss_fea'])
     logit = MODELS.build(losses['loss_logit'])
+    # the connector starts as FeaLoss's align conv: std 1/sqrt(3 fan-in)
+    fea.connector.init_weights()
+    assert float(fea.connector.conv.conv.weight.std()) == \
+        pytest.approx((3 * 1024)**-0.5, rel=0.05)
 
     torch.manual_seed(0)
     s_feat, t_feat = torch.randn(2, 1024, 12, 9), torch.randn(2, 1280, 12, 9)
