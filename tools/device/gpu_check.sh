@@ -15,7 +15,9 @@
 #   run(command='bash tools/device/gpu_check.sh', carry=['.whl'], timeout_s=600)
 # Knobs: GPU_CHECK_SECONDS (default 560: the script ends its stages by then),
 # GPU_CHECK_STAGES (default "env amp steps budget"), GPU_CHECK_SEEDS ("0 1 2"),
-# GPU_CHECK_JOBS (8).
+# GPU_CHECK_JOBS (8), GPU_CHECK_AMP_SAMPLES (training images of the amp stage;
+# default all), GPU_CHECK_PYTHON (python3), GPU_CHECK_INSTALL (1; 0 uses the
+# environment as it is, e.g. a rehearsal on a CPU machine).
 set -uo pipefail
 start=$(date +%s)
 limit_s="${GPU_CHECK_SECONDS:-560}"
@@ -27,9 +29,10 @@ exec > >(tee "$out/gpu_check.log") 2>&1
 left() { echo $(( limit_s - ($(date +%s) - start) )); }
 stage() { echo; echo "== [$(( $(date +%s) - start )) s] $*"; }
 want() { [[ "$stages" == *" $1 "* ]]; }
-py=python3
+py="${GPU_CHECK_PYTHON:-python3}"
 export PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 
+if [ "${GPU_CHECK_INSTALL:-1}" = 1 ]; then
 stage "dependencies"
 if [ -d .whl ]; then
     $py -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
@@ -37,6 +40,7 @@ if [ -d .whl ]; then
     export PYTHONPATH="/tmp/site${PYTHONPATH:+:$PYTHONPATH}"
 fi
 $py -m pip install -q --no-index --no-deps --no-build-isolation -e . || exit 1
+fi
 
 if want env; then
     stage "environment"
@@ -56,15 +60,23 @@ PY
 fi
 
 if want amp; then
+    samples=()
+    if [ -n "${GPU_CHECK_AMP_SAMPLES:-}" ]; then
+        samples=(train_dataloader.dataset.indices="$GPU_CHECK_AMP_SAMPLES")
+    fi
     for config in configs/quickstart/td-reg_res18-w16_synthetic-128x96.py \
                   configs/crd/tcd-ikd-feat_hm-res18-w32_reg-res18-w16_synthetic-128x96.py; do
         name="$(basename "$config" .py)"
-        stage "amp: $name, 1 epoch on CUDA"
+        teacher=()
+        if [[ "$name" != td-* ]]; then
+            teacher=(model.teacher_ckpt=checkpoints/quickstart_teacher_fp16.pth)
+        fi
+        stage "amp: $name, 1 epoch"
         timeout "$(left)" $py tools/train.py "$config" --amp \
             --work-dir "$scratch/amp/$name" --cfg-options \
-            train_cfg.max_epochs=1 param_scheduler.1.end=1 \
-            param_scheduler.1.T_max=1 \
-            model.teacher_ckpt=checkpoints/quickstart_teacher_fp16.pth \
+            train_cfg.max_epochs=1 train_cfg.val_interval=1 \
+            param_scheduler.1.end=1 param_scheduler.1.T_max=1 \
+            "${teacher[@]}" "${samples[@]}" \
             > "$scratch/results/amp_$name.log" 2>&1
         echo "exit $?"
         grep -E "Epoch\(val\).*coco/AP|Error" "$scratch/results/amp_$name.log" | tail -2
