@@ -39,7 +39,7 @@ def test_fetch_wheels_pins_come_from_the_requirements():
     names = re.findall(r'\$\(pin ([\w.-]+)\)', script)
     assert {'mmengine', 'mmcv-lite', 'mmpose', 'mmdet'} <= set(names)
     pinned = set()
-    for path in ('openmmlab.txt', 'nodeps.txt', 'runtime.txt'):
+    for path in ('build.txt', 'openmmlab.txt', 'nodeps.txt', 'runtime.txt'):
         with open(osp.join(REPO_ROOT, 'requirements', path)) as f:
             pinned |= {line.split('==')[0] for line in f if '==' in line}
     assert set(names) <= pinned, set(names) - pinned
