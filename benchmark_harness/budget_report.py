@@ -24,7 +24,7 @@ from .benchmark_report import accuracy_rows, paired_gain
 from .budget_markdown import format_markdown
 from .budget_targets import DOWNSIZED, FULL_HEAD, budget_targets
 from .epoch_budget import load_config
-from .learning_curves import (LearningCurve, plot_group, read_curve,
+from .learning_curves import (METRIC, LearningCurve, plot_group, read_curve,
                               summarize_time_to_accuracy,
                               time_to_accuracy)
 from .methods import BY_ID, DEFAULT_SELECTION, PAIR_GROUPS
@@ -91,7 +91,7 @@ def gain_by_epoch(runs: Dict[int, LearningCurve],
     along the run a method leads, and whether the lead is outside the seed
     spread there."""
     def ap_at(curve: LearningCurve) -> Dict[int, float]:
-        return dict(zip(curve.epochs, curve.metrics.get(METRICS[0][1], [])))
+        return dict(zip(curve.epochs, curve.metrics.get(METRIC, [])))
 
     gains = {}
     runs_ap = {seed: ap_at(curve) for seed, curve in runs.items()}

@@ -66,7 +66,7 @@ def run_budget(args: argparse.Namespace) -> dict:
     teachers, teacher_metrics = prepare_teachers(
         args.groups, epochs, work_dir, args.reuse or args.report_only, flags,
         stage, train=not args.report_only)
-    selection = selection_of(args)
+    selection = args.selection  # parse_args sets it for --budget
     runs = seed_major([
         run for group, methods in budget_methods(args.groups,
                                                  selection).items()
@@ -104,12 +104,6 @@ def run_budget(args: argparse.Namespace) -> dict:
     return result
 
 
-def selection_of(args: argparse.Namespace) -> str:
-    """The ``--selection`` of ``args`` (namespaces built before it existed,
-    e.g. by a caller of :func:`run_budget`, train the default one)."""
-    return getattr(args, 'selection', None) or DEFAULT_SELECTION
-
-
 def seed_major(runs: List[ablation.Run],
                seeds: Sequence[int]) -> List[ablation.Run]:
     """``runs`` seed by seed (every method at the first seed, then the
@@ -131,7 +125,7 @@ def pending_lines(pending: Sequence[ablation.Run],
     them (it keeps the finished ones)."""
     if not pending:
         return []
-    selection = selection_of(args)
+    selection = args.selection
     command = ' '.join(
         ['python tools/analysis/benchmark.py', '--budget', str(args.budget),
          *(['--selection', selection]

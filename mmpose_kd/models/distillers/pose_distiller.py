@@ -42,8 +42,9 @@ class PoseDistiller(BaseModel):
     (hence never in the optimizer), not in ``state_dict()`` (runner
     checkpoints hold the student and the trainable parts of the losses),
     not touched by ``init_weights`` and, by default, never switched to train
-    mode, so its BN statistics cannot drift. It runs ``extract_feat`` + ``head.forward``
-    under ``no_grad``, without training targets. ``predict``/``tensor`` run
+    mode, so its BN statistics cannot drift (``teacher_norm``). It runs
+    ``extract_feat`` + ``head.forward`` under ``no_grad``, without training
+    targets. ``predict``/``tensor`` run
     the student, so MMPose's evaluators measure the student.
 
     Args:
