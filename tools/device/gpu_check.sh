@@ -80,15 +80,10 @@ if want amp; then
             > "$scratch/results/amp_$name.log" 2>&1
         echo "exit $?"
         grep -E "Epoch\(val\).*coco/AP|Error" "$scratch/results/amp_$name.log" | tail -2
-        $py - "$scratch/amp/$name" <<'PY'
-import glob, json, statistics, sys
-times = [json.loads(line).get('time') for path in glob.glob(
-    f'{sys.argv[1]}/*/vis_data/scalars.json') for line in open(path)]
-times = [t for t in times if t is not None]
-if times:
-    print(f'median s/iteration {statistics.median(times):.4f} '
-          f'({len(times)} logged)')
-PY
+        # median seconds per iteration (and CUDA peak memory) from its logs
+        $py -c 'import json, sys
+from benchmark_harness.train_costs import read_train_costs
+print(json.dumps(read_train_costs(sys.argv[1])))' "$scratch/amp/$name"
     done
 fi
 
