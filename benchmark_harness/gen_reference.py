@@ -27,8 +27,9 @@ SECTIONS = (
     ('Connectors', 'MODELS', ('ConvBNConnector', 'ConvConnector',
                               'IdentityConnector')),
     ('Hooks', 'HOOKS', ('ChannelsLastHook', 'DistillLossWeightHook',
-                        'LossBalanceHook', 'SafeCheckpointHook',
-                        'StudentCheckpointHook', 'TeacherCacheHook')),
+                        'LossBalanceHook', 'ResumeValidationHook',
+                        'SafeCheckpointHook', 'StudentCheckpointHook',
+                        'TeacherCacheHook')),
     ('Optimizer wrappers', 'OPTIM_WRAPPERS', ('CPUAmpOptimWrapper', )),
     ('Transforms', 'TRANSFORMS', ('ReplayTeacherCacheView',
                                   'PackPoseInputsWithTeacherCache')),
@@ -86,11 +87,15 @@ def class_section(cls, scope: str = 'mmpose_kd') -> str:
     described = docstring_args(cls)
     lines = [f'### `{scope}.{cls.__name__}`', '', summary, '',
              f'Defined in `{cls.__module__}`.', '']
+    arguments = init_arguments(cls)
+    if not arguments:
+        lines.append('No arguments.')
+        return '\n'.join(lines) + '\n'
     lines += markdown_table(
         ('argument', 'default', 'description'),
         ((f'`{param.name}`', _default(param),
           described.get(param.name, '(see the class docstring)').replace(
-              '|', '\\|')) for param in init_arguments(cls)))
+              '|', '\\|')) for param in arguments))
     return '\n'.join(lines) + '\n'
 
 

@@ -6,10 +6,12 @@ run's ``--cfg-options`` and flags applied, the work dir left out) and its
 SHA-256. With ``--reuse`` a run is
 
 - **done** when its fingerprint matches and it saved its final checkpoint
-  and logged its final validation: it is not trained again (a final
-  checkpoint without that validation is trained afresh);
+  and logged its final validation: it is not trained again;
 - **resumed** (``tools/train.py --resume``) when its fingerprint matches and
-  it saved a checkpoint (it died, or the benchmark was stopped);
+  it saved a checkpoint (it died, or the benchmark was stopped); the resume
+  first validates the checkpoint's epoch if the run stopped before logging
+  that validation (:class:`mmpose_kd.engine.hooks.ResumeValidationHook`), so
+  a final checkpoint without its validation is resumed too;
 - **refused** when the fingerprint differs, another commit's recipes having
   made it: :class:`ReuseMismatch` names the run and the keys that differ;
 - started afresh otherwise.
@@ -188,14 +190,20 @@ def state(work_dir: str, current: dict, name: str) -> str:
             f'{name}: {work_dir} was made with another configuration of '
             f'{current["config"]} ({"; ".join(changed[:_SHOWN_KEYS])}'
             + (f'; and {more} more' if more > 0 else '') + ')')
+    resumable = osp.isfile(osp.join(work_dir, 'last_checkpoint'))
     if osp.isfile(final) or osp.isfile(osp.join(work_dir, ARCHIVED)):
         if epochs in validated_epochs(work_dir):
             return DONE
-        # killed in its final validation: resuming would not validate again
-        print(f'    {work_dir}: final checkpoint without its validation, '
+        if osp.isfile(final) and resumable:
+            # stopped in its final validation: the resume validates it
+            # (ResumeValidationHook) and trains nothing
+            print(f'    {work_dir}: final checkpoint without its validation, '
+                  'resumed to validate it', flush=True)
+            return RESUME
+        print(f'    {work_dir}: restored without its final validation, '
               'trained afresh', flush=True)
         return FRESH
-    if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+    if resumable:
         return RESUME
     return FRESH
 

@@ -10,7 +10,9 @@ native bfloat16; elsewhere it stops with a clear message, so results never
 silently change precision or slow down. ``--channels-last`` adds
 :class:`~mmpose_kd.engine.hooks.ChannelsLastHook`.
 
-Checkpoints: ``--resume`` only sets ``cfg.resume``/``cfg.load_from``; loading
+Checkpoints: ``--resume`` sets ``cfg.resume``/``cfg.load_from`` and adds
+:class:`~mmpose_kd.engine.hooks.ResumeValidationHook` (a run stopped between
+an epoch's checkpoint and its validation validates that epoch first); loading
 goes through MMEngine's normal ``Runner.resume`` path, where
 :mod:`mmpose_kd.compat` registers a weights-only-safe local loader. This
 module never touches ``torch.load``.
@@ -35,6 +37,9 @@ CPU_AMP_WRAPPER = 'mmpose_kd.CPUAmpOptimWrapper'
 PLAIN_WRAPPERS = ('OptimWrapper', AMP_WRAPPER, 'CPUAmpOptimWrapper',
                   CPU_AMP_WRAPPER)
 CHANNELS_LAST_HOOK = 'mmpose_kd.ChannelsLastHook'
+#: Added by --resume: validates the checkpoint's epoch when the run stopped
+#: between saving it and validating it.
+RESUME_VALIDATION_HOOK = 'mmpose_kd.ResumeValidationHook'
 #: CPUAmpOptimWrapper's own arguments, dropped when --amp picks MMEngine's
 #: AmpOptimWrapper (its dtype is float16 there).
 CPU_AMP_ONLY_KEYS = ('dtype', 'on_unsupported', 'channels_last')
@@ -129,12 +134,10 @@ def merge_train_args(cfg: Config, args: argparse.Namespace) -> Config:
         apply_amp(cfg)
     if getattr(args, 'channels_last', False):
         apply_channels_last(cfg)
-    if args.resume == 'auto':
+    if args.resume is not None:
         cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
+        cfg.load_from = None if args.resume == 'auto' else args.resume
+        add_custom_hook(cfg, RESUME_VALIDATION_HOOK)
     if args.auto_scale_lr:
         if not cfg.get('auto_scale_lr', {}).get('base_batch_size'):
             raise ValueError(
@@ -170,10 +173,20 @@ def apply_amp(cfg: Config) -> None:
 
 def apply_channels_last(cfg: Config) -> None:
     """Add :class:`ChannelsLastHook` to ``cfg.custom_hooks`` (once)."""
+    add_custom_hook(cfg, CHANNELS_LAST_HOOK)
+
+
+def add_custom_hook(cfg: Config, hook_type: str) -> None:
+    """Append ``dict(type=hook_type)`` to ``cfg.custom_hooks`` unless a
+    hook of that class (with or without the scope prefix) is there."""
+    def class_name(hook) -> str:
+        kind = hook.get('type', '')
+        return getattr(kind, '__name__', str(kind)).split('.')[-1]
+
     hooks = list(cfg.get('custom_hooks') or [])
-    if not any(str(h.get('type', '')).endswith('ChannelsLastHook')
-               for h in hooks):
-        hooks.append(dict(type=CHANNELS_LAST_HOOK))
+    name = hook_type.split('.')[-1]
+    if not any(class_name(hook) == name for hook in hooks):
+        hooks.append(dict(type=hook_type))
     cfg.custom_hooks = hooks
 
 

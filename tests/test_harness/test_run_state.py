@@ -78,13 +78,21 @@ def test_done_resume_fresh_and_refused(tmp_path, capsys):
         state(str(tmp_path), other, 'my run')
 
 
-def test_a_final_checkpoint_without_its_validation_trains_afresh(
+def test_a_final_checkpoint_without_its_validation_is_resumed(
         tmp_path, capsys):
+    """The resume validates it (ResumeValidationHook, tested with a real
+    Runner in tests/test_engine); a restored run without that validation
+    has no checkpoint and is trained afresh."""
     record = run_state.fingerprint(CONFIG, OPTIONS)
     run_state.write_fingerprint(str(tmp_path), record)
     finished(tmp_path, validated=False)
+    assert run_state.state(str(tmp_path), record, 'run') == run_state.RESUME
+    assert 'resumed to validate it' in capsys.readouterr().out
+    for name in ('epoch_6.pth', 'last_checkpoint'):
+        (tmp_path / name).unlink()
+    (tmp_path / run_state.ARCHIVED).write_text('{}')
     assert run_state.state(str(tmp_path), record, 'run') == run_state.FRESH
-    assert 'without its validation' in capsys.readouterr().out
+    assert 'trained afresh' in capsys.readouterr().out
 
 
 def test_work_dirs_from_before_fingerprints(tmp_path, capsys):

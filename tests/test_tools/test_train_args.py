@@ -68,6 +68,22 @@ def test_resume_flags():
     assert cfg.resume is True and cfg.load_from == 'some/epoch_3.pth'
 
 
+def hook_types(cfg):
+    return [hook['type'] for hook in cfg.get('custom_hooks') or []]
+
+
+def test_resume_adds_the_resume_validation_hook_once():
+    assert 'mmpose_kd.ResumeValidationHook' not in hook_types(train_cfg())
+    cfg = train_cfg('--resume', '--channels-last')
+    assert hook_types(cfg).count('mmpose_kd.ResumeValidationHook') == 1
+    assert 'mmpose_kd.ChannelsLastHook' in hook_types(cfg)
+    # a config that lists it already (unscoped) keeps its own entry only
+    cfg = Config.fromfile(TINY_CONFIG)
+    cfg.custom_hooks = [dict(type='ResumeValidationHook')]
+    merge_train_args(cfg, parse_train_args([TINY_CONFIG, '--resume']))
+    assert hook_types(cfg) == ['ResumeValidationHook']
+
+
 def test_distributed_launch_without_cuda_uses_gloo(no_cuda):
     cfg = train_cfg('--launcher', 'pytorch')
     assert cfg.launcher == 'pytorch'
