@@ -136,6 +136,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='--budget: train nothing; report the runs '
                         'that finished, list the others with the command '
                         'that resumes them (a partial report)')
+    parser.add_argument('--train-fit', action='store_true',
+                        help='--budget: also score each finished run\'s '
+                        'final checkpoint on its whole training set and on '
+                        'val (train against val, in the report; about a '
+                        'minute a run on this CPU; see train_fit.py)')
     parser.add_argument('--work-dir', default=osp.join(
         REPO_ROOT, 'work_dirs', 'benchmark'),
         help='--budget N trains under WORK_DIR/budget-<N>ep')
@@ -151,6 +156,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if args.report_only and args.budget is None:
         parser.error('--report-only reports a --budget benchmark; give '
                      '--budget teacher or --budget N')
+    if args.train_fit and (args.budget is None or args.report_only):
+        parser.error('--train-fit scores the runs of a --budget benchmark '
+                     'as it trains them; give --budget teacher or --budget '
+                     'N, without --report-only (a report reads the scores '
+                     'already measured)')
     if args.selection is not None and args.budget is None:
         parser.error('--selection chooses the methods of a --budget '
                      'benchmark; give --budget teacher or --budget N')

@@ -8,11 +8,36 @@ from .budget_targets import check_text
 from .learning_curves import time_cell
 from .methods import DEFAULT_SELECTION
 
+
 def short_gain(gain: Optional[dict]) -> str:
     """``+0.030 [+0.021, +0.039]``, or ``-``."""
     if not gain:
         return '-'
     return f'{gain["mean"]:+.3f} [{gain["low"]:+.3f}, {gain["high"]:+.3f}]'
+
+
+def fit_lines(rows) -> list:
+    """The train-against-val table (:mod:`.train_fit`), when measured."""
+    fitted = [r for r in rows if r.get('fit')]
+    if not fitted:
+        return []
+
+    def cell(fit, key):
+        return '-' if key not in fit else f'{fit[key]:.4f}'
+
+    lines = ['Train against val: the final checkpoint scored on the whole '
+             'training set (test pipeline) and on val, ground truth from '
+             'the datasets (`benchmark.py --budget ... --train-fit`; mean '
+             'over the seeds measured):', '']
+    lines += markdown_table(
+        ('method', 'train AP', 'val AP', 'train - val', 'train PCK@0.1',
+         'val PCK@0.1', 'seeds'),
+        ((r['method'], cell(r['fit'], 'train_ap'), cell(r['fit'], 'val_ap'),
+          '-' if 'train_ap' not in r['fit'] or 'val_ap' not in r['fit']
+          else f'{r["fit"]["train_ap"] - r["fit"]["val_ap"]:+.4f}',
+          cell(r['fit'], 'train_pck'), cell(r['fit'], 'val_pck'),
+          ', '.join(map(str, r['fit']['seeds']))) for r in fitted))
+    return lines + ['']
 
 
 def format_markdown(result: dict) -> str:
@@ -74,6 +99,7 @@ def format_markdown(result: dict) -> str:
             ((r['method'], *(short_gain(r['gain_by_epoch'].get(str(e)))
                              for e in epochs)) for r in by_epoch))
         lines.append('')
+    lines += fit_lines(rows)
     lines += ['### Targets', '']
     lines += [f'- {c["target"]}: {check_text(c)}' for c in result['targets']]
     if result.get('failed'):

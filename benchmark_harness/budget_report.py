@@ -28,6 +28,7 @@ from .learning_curves import (METRIC, LearningCurve, plot_group, read_curve,
                               summarize_time_to_accuracy,
                               time_to_accuracy)
 from .methods import BY_ID, DEFAULT_SELECTION, PAIR_GROUPS
+from .train_fit import fit_of
 
 METRICS = (('ap', 'coco/AP'), ('ap50', 'coco/AP .5'), ('ar', 'coco/AR'),
            ('pck', 'PCK'))
@@ -61,9 +62,16 @@ def budget_rows(runs: Sequence[Run], curves: Dict[Run, LearningCurve],
     results = {result['id']: result for table in tables.values()
                for result in table}
     curves = {(run.method.id, run.seed): curves[run] for run in runs}
+    fits = {run.method.id: {} for run in runs}
+    for run in runs:
+        fit = fit_of(run)
+        if fit:
+            fits[run.method.id][run.seed] = fit
     for row in rows:
         result = results[row['id']]
         row.update(seed_list=result['seeds'], aps=result['aps'])
+        if fits.get(row['id']):
+            row['fit'] = fit_summary(fits[row['id']])
         for key, metric in METRICS:
             values = [m.get(metric) for m in result['metrics']]
             if None not in values:
@@ -82,6 +90,19 @@ def budget_rows(runs: Sequence[Run], curves: Dict[Run, LearningCurve],
              for seed in result['seeds']
              if (row['baseline_id'], seed) in curves})
     return rows
+
+
+def fit_summary(fits: Dict[int, dict]) -> dict:
+    """Mean train and val AP and PCK@0.1 over the seeds with a train-fit
+    record (:mod:`.train_fit`), and those seeds."""
+    summary = dict(seeds=sorted(fits))
+    for split in ('train', 'val'):
+        for key, metric in (('ap', 'coco/AP'), ('pck', 'PCK')):
+            values = [fit[split][metric] for fit in fits.values()
+                      if metric in fit[split]]
+            if values:
+                summary[f'{split}_{key}'] = statistics.mean(values)
+    return summary
 
 
 def gain_by_epoch(runs: Dict[int, LearningCurve],

@@ -3,8 +3,9 @@ outlives one machine resumes on the next.
 
 A run's archive holds what the reports read and nothing else: its
 fingerprint (:mod:`.run_state`, the checkout's root written as a token), its
-scalar logs (each start's ``<timestamp>/vis_data/scalars.json``, gzipped)
-and its resource record; no checkpoint. :func:`archive_runs` copies the
+scalar logs (each start's ``<timestamp>/vis_data/scalars.json``, gzipped),
+its resource record and its train-fit record (:mod:`.train_fit`) where it
+has one; no checkpoint. :func:`archive_runs` copies the
 finished runs of a benchmark into ``<root>/<group>/<run dir name>``;
 :func:`restore_runs` copies an archived run back into a work dir that does
 not hold it finished yet (a work dir made with another configuration is
@@ -21,6 +22,7 @@ from typing import Iterable, List
 
 from . import ablation, run_state
 from .train_costs import RESOURCES
+from .train_fit import FIT
 
 ARCHIVED = run_state.ARCHIVED
 SCALARS = osp.join('vis_data', 'scalars.json')
@@ -59,8 +61,9 @@ def archive_runs(runs: Iterable[ablation.Run], root: str) -> List[str]:
                     gzip.GzipFile(osp.join(target, folder, 'scalars.json.gz'),
                                   'wb', mtime=0) as dst:
                 shutil.copyfileobj(src, dst)
-        if osp.isfile(osp.join(run.work_dir, RESOURCES)):
-            shutil.copy(osp.join(run.work_dir, RESOURCES), target)
+        for record in (RESOURCES, FIT):
+            if osp.isfile(osp.join(run.work_dir, record)):
+                shutil.copy(osp.join(run.work_dir, record), target)
         written.append(target)
     return written
 
@@ -101,8 +104,9 @@ def restore_runs(runs: Iterable[ablation.Run], root: str,
                         open(osp.join(run.work_dir, folder, SCALARS),
                              'wb') as dst:
                     shutil.copyfileobj(src, dst)
-        if osp.isfile(osp.join(source, RESOURCES)):
-            shutil.copy(osp.join(source, RESOURCES), run.work_dir)
+        for record in (RESOURCES, FIT):
+            if osp.isfile(osp.join(source, record)):
+                shutil.copy(osp.join(source, record), run.work_dir)
         run_state.write_fingerprint(run.work_dir, current)
         with open(osp.join(run.work_dir, ARCHIVED), 'w') as f:
             json.dump(dict(archive=osp.relpath(source, run_state.REPO_ROOT)),

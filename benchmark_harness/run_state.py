@@ -53,6 +53,11 @@ LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 #: teacher's path), so that a run made in one checkout is reused in another
 #: at another path (:mod:`.run_archive`).
 REPO_TOKEN = '{repo}'
+#: A finished run's train-against-val record (:mod:`.train_fit`) and the
+#: folder of its evaluations: measured on the run's final checkpoint, so a
+#: fresh start removes them with the checkpoints.
+FIT = 'train_fit.json'
+FIT_DIR = 'train_fit'
 
 
 class ReuseMismatch(ValueError):
@@ -210,15 +215,16 @@ def state(work_dir: str, current: dict, name: str) -> str:
 
 def clear_attempt(work_dir: str) -> None:
     """Remove what an earlier training left in ``work_dir``: MMEngine's
-    timestamped log folders, checkpoints and ``last_checkpoint``."""
+    timestamped log folders, checkpoints and ``last_checkpoint``, and the
+    train-fit record measured on them."""
     if not osp.isdir(work_dir):
         return
     for name in os.listdir(work_dir):
         path = osp.join(work_dir, name)
-        if _TIMESTAMP.match(name) and osp.isdir(path):
+        if (_TIMESTAMP.match(name) or name == FIT_DIR) and osp.isdir(path):
             shutil.rmtree(path)
     for path in glob.glob(osp.join(work_dir, '*.pth')) + [
             osp.join(work_dir, 'last_checkpoint'),
-            osp.join(work_dir, ARCHIVED)]:
+            osp.join(work_dir, ARCHIVED), osp.join(work_dir, FIT)]:
         if osp.isfile(path):
             os.remove(path)

@@ -14,12 +14,14 @@ Runs go under ``<work-dir>/budget-<N>ep``; the report
 logs to ``--out-dir``/``budget-<N>ep_runs`` (:mod:`.run_archive`), from
 which ``--reuse`` restores them on another machine. The step-cost and
 teacher-cache stages, which do not depend on the budget, are not run.
+``--train-fit`` scores every finished run on its own training set as well
+(:mod:`.train_fit`): train against val, in the report.
 """
 import argparse
 import os.path as osp
 from typing import List, Sequence
 
-from . import REPO_ROOT, ablation, budget_report, run_archive
+from . import REPO_ROOT, ablation, budget_report, run_archive, train_fit
 from .benchmark_report import load_teacher_metrics
 from .benchmark_stages import (Stages, exit_if_failed, failure_lines,
                                flags_of, prepare_teachers, run_finished,
@@ -86,6 +88,11 @@ def run_budget(args: argparse.Namespace) -> dict:
               f'{args.seeds}, {args.jobs} at a time')
         failed = train_runs(runs, args.reuse, flags, args.jobs)
     finished = [run for run in runs if run not in failed]
+    if args.train_fit:
+        stage('train against val: each finished run scored on its training '
+              'set')
+        for line in train_fit.measure_fits(finished):
+            print(f'    warning: {line}', flush=True)
     run_archive.archive_runs(finished, archive)
     stage('report')
     metrics = {config: load_teacher_metrics(path)

@@ -108,6 +108,8 @@ def test_a_fresh_start_clears_the_earlier_attempt(tmp_path):
     (tmp_path / 'best_coco_AP_epoch_6.pth').write_text('')
     (tmp_path / 'train_stdout.log').write_text('old')
     (tmp_path / 'not_a_stamp').mkdir()
+    (tmp_path / run_state.FIT).write_text('{}')  # measured on epoch_6.pth
+    (tmp_path / run_state.FIT_DIR / 'train').mkdir(parents=True)
     run_state.clear_attempt(str(tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         'not_a_stamp', 'train_stdout.log']
