@@ -10,12 +10,12 @@ import os.path as osp
 
 import pytest
 from mmengine.hooks import Hook
+from mmengine.registry import HOOKS as ROOT_HOOKS
 from mmengine.runner import Runner
 
 import mmpose_kd  # noqa: F401
 from mmpose_kd.engine.hooks.resume_validation_hook import \
     logged_validation_steps
-from mmpose_kd.registry import HOOKS
 from mmpose_kd.utils.scalar_logs import scalars_files
 from tests.tiny_models import (HEATMAP_CODEC, coco_tiny_runner_cfg,
                                heatmap_model)
@@ -25,7 +25,8 @@ class Stopped(RuntimeError):
     """Stands for the kill that ends the first run."""
 
 
-@HOOKS.register_module(force=True)
+# in MMEngine's root registry, not mmpose_kd's (which lists our own hooks)
+@ROOT_HOOKS.register_module(force=True)
 class StopAtHook(Hook):
     """Raise :class:`Stopped` at ``stage`` of epoch ``epoch`` (1-based)."""
 
@@ -42,13 +43,17 @@ class StopAtHook(Hook):
 
 
 def run(data_dir, work_dir, stop=None, resume=False, resume_hook=True):
-    hooks = [dict(type='mmpose_kd.StopAtHook', stage=stop)] if stop else []
+    hooks = [dict(type='StopAtHook', stage=stop)] if stop else []
     if resume and resume_hook:
         hooks.append(dict(type='mmpose_kd.ResumeValidationHook'))
     cfg = coco_tiny_runner_cfg(heatmap_model(base_channels=8, deconv=(16, 16)),
                                HEATMAP_CODEC, data_dir, work_dir,
                                max_epochs=2, custom_hooks=hooks)
     cfg['resume'] = resume
+    # MMEngine shares a visualizer (and its log dir) between runners of one
+    # experiment name, by default the start second
+    cfg['experiment_name'] = f'{osp.basename(work_dir)}_{stop}_{resume}_' \
+        f'{osp.basename(osp.dirname(work_dir))}'
     runner = Runner.from_cfg(cfg)
     if stop:
         with pytest.raises(Stopped):
@@ -116,6 +121,7 @@ def test_a_fresh_run_is_not_validated_before_training(coco_tiny_dir,
         coco_tiny_dir, work_dir, max_epochs=1,
         custom_hooks=[dict(type='mmpose_kd.ResumeValidationHook')])
     cfg['resume'] = True  # nothing to resume from: a fresh start
+    cfg['experiment_name'] = f'fresh_{osp.basename(str(tmp_path))}'
     Runner.from_cfg(cfg).train()
     assert validations(work_dir) == {1: 1}
 
