@@ -13,7 +13,10 @@ loop when that epoch was due one and none was logged.
 ``tools/train.py --resume`` adds it. A run that was not resumed, has no
 validation loop, or whose checkpoint's epoch was not due a validation is
 left alone; so is a work dir without scalar logs (nothing to tell a lost
-validation from a logged one; the hook says so).
+validation from a logged one; the hook says so). Iteration-based runs work
+the same way by iteration when their ``LoggerHook`` logs metrics by
+iteration (``log_metric_by_epoch=False``, as their validations need to be
+told apart at all).
 """
 import glob
 import json
@@ -23,6 +26,7 @@ from typing import Iterable, Optional
 from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.hooks import Hook, LoggerHook
 from mmengine.logging import print_log
+from mmengine.runner import IterBasedTrainLoop
 
 from mmpose_kd.registry import HOOKS
 
@@ -79,12 +83,12 @@ class ResumeValidationHook(Hook):
         loop = runner.train_loop
         if runner.val_loop is None or not hasattr(loop, 'val_interval'):
             return None
-        by_epoch = hasattr(loop, 'max_epochs')
+        by_epoch = not isinstance(loop, IterBasedTrainLoop)
         position = runner.epoch if by_epoch else runner.iter
         if position <= 0:  # a fresh start, or weights loaded without resume
             return None
-        if by_epoch and hasattr(loop, '_decide_current_val_interval'):
-            loop._decide_current_val_interval()
+        if hasattr(loop, '_decide_current_val_interval'):
+            loop._decide_current_val_interval()  # dynamic_intervals
         end = loop.max_epochs if by_epoch else loop.max_iters
         due = position >= loop.val_begin and (
             position % loop.val_interval == 0 or position == end)

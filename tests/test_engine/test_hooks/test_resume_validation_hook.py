@@ -30,11 +30,13 @@ class Stopped(RuntimeError):
 class StopAtHook(Hook):
     """Raise :class:`Stopped` at ``stage`` of epoch ``epoch`` (1-based)."""
 
-    def __init__(self, stage, epoch=1):
+    def __init__(self, stage, epoch=1, by_iteration=False):
         self.stage, self.epoch = stage, epoch
+        self.by_iteration = by_iteration
 
     def before_val_epoch(self, runner):
-        if self.stage == 'validation' and runner.epoch == self.epoch:
+        position = runner.iter if self.by_iteration else runner.epoch
+        if self.stage == 'validation' and position == self.epoch:
             raise Stopped('stopped in the validation')
 
     def before_train_epoch(self, runner):
@@ -42,7 +44,8 @@ class StopAtHook(Hook):
             raise Stopped('stopped before the next epoch')
 
 
-def run(data_dir, work_dir, stop=None, resume=False, resume_hook=True):
+def run(data_dir, work_dir, stop=None, resume=False, resume_hook=True,
+        by_iteration=False):
     hooks = [dict(type='StopAtHook', stage=stop)] if stop else []
     if resume and resume_hook:
         hooks.append(dict(type='mmpose_kd.ResumeValidationHook'))
@@ -50,6 +53,15 @@ def run(data_dir, work_dir, stop=None, resume=False, resume_hook=True):
                                HEATMAP_CODEC, data_dir, work_dir,
                                max_epochs=2, custom_hooks=hooks)
     cfg['resume'] = resume
+    if by_iteration:  # 1 iteration an epoch on coco_tiny at batch 4
+        cfg['train_cfg'] = dict(by_epoch=False, max_iters=2, val_interval=1)
+        cfg['train_dataloader']['sampler'] = dict(type='InfiniteSampler')
+        cfg['default_hooks']['checkpoint'] = dict(
+            type='CheckpointHook', interval=1, by_epoch=False)
+        cfg['default_hooks']['logger']['log_metric_by_epoch'] = False
+        for hook in hooks:
+            if hook['type'] == 'StopAtHook':
+                hook['by_iteration'] = True
     # MMEngine shares a visualizer (and its log dir) between runners of one
     # experiment name, by default the start second
     cfg['experiment_name'] = f'{osp.basename(work_dir)}_{stop}_{resume}_' \
@@ -86,6 +98,16 @@ def test_resume_validates_the_epoch_whose_validation_was_lost(
     assert validations(work_dir) == {}
     run(coco_tiny_dir, work_dir, resume=True, resume_hook=resume_hook)
     assert validations(work_dir) == expected
+
+
+def test_an_iteration_based_run_validates_the_lost_iteration(
+        coco_tiny_dir, tmp_path):
+    work_dir = str(tmp_path / 'run')
+    run(coco_tiny_dir, work_dir, stop='validation', by_iteration=True)
+    assert osp.isfile(osp.join(work_dir, 'iter_1.pth'))
+    assert validations(work_dir) == {}
+    run(coco_tiny_dir, work_dir, resume=True, by_iteration=True)
+    assert validations(work_dir) == {1: 1, 2: 1}
 
 
 def test_resume_does_not_validate_an_epoch_twice(coco_tiny_dir, tmp_path):
