@@ -79,18 +79,16 @@ def run_config(run: ablation.Run) -> str:
     return path
 
 
-def stored_fit(work_dir: str, sha256: str,
-               images: Optional[int]) -> Optional[dict]:
-    """The work dir's :data:`FIT` record when it was measured for this
-    fingerprint with ``images`` training images; None otherwise."""
+def current_fit(work_dir: str) -> Optional[dict]:
+    """The work dir's :data:`FIT` record when it was measured for the run
+    its fingerprint describes now; None otherwise."""
     path = osp.join(work_dir, FIT)
     if not osp.isfile(path):
         return None
     with open(path) as f:
         record = json.load(f)
-    if record.get('sha256') != sha256 or record.get('images') != images:
-        return None
-    return record
+    stored = run_state.stored_fingerprint(work_dir) or {}
+    return record if record.get('sha256') == stored.get('sha256') else None
 
 
 def measure_fit(run: ablation.Run, images: Optional[int]) -> dict:
@@ -121,8 +119,8 @@ def measure_fits(runs: Iterable[ablation.Run],
     are measured)."""
     failures = []
     for run in runs:
-        stored = run_state.stored_fingerprint(run.work_dir) or {}
-        if stored_fit(run.work_dir, stored.get('sha256'), images):
+        record = current_fit(run.work_dir)
+        if record and record.get('images') == images:
             continue
         if not osp.isfile(osp.join(run.work_dir, 'last_checkpoint')):
             continue
@@ -139,15 +137,10 @@ def measure_fits(runs: Iterable[ablation.Run],
 
 
 def fit_of(run: ablation.Run) -> Optional[Dict[str, dict]]:
-    """``{'train': metrics, 'val': metrics}`` of the run's current
-    :data:`FIT` record (any image count), or None."""
-    stored = run_state.stored_fingerprint(run.work_dir) or {}
-    path = osp.join(run.work_dir, FIT)
-    if not osp.isfile(path):
-        return None
-    with open(path) as f:
-        record = json.load(f)
-    if record.get('sha256') != stored.get('sha256'):
+    """``{'train': metrics, 'val': metrics, 'images': N}`` of the run's
+    current :data:`FIT` record (any image count), or None."""
+    record = current_fit(run.work_dir)
+    if record is None:
         return None
     return dict(train=record['train'], val=record['val'],
                 images=record.get('images'))

@@ -18,9 +18,7 @@ the same way by iteration when their ``LoggerHook`` logs metrics by
 iteration (``log_metric_by_epoch=False``, as their validations need to be
 told apart at all).
 """
-import glob
 import json
-import os.path as osp
 from typing import Iterable, Optional
 
 from mmengine.dist import broadcast_object_list, is_main_process
@@ -29,6 +27,7 @@ from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop
 
 from mmpose_kd.registry import HOOKS
+from mmpose_kd.utils.scalar_logs import scalars_files
 
 
 def logged_validation_steps(paths: Iterable[str]) -> set:
@@ -36,7 +35,9 @@ def logged_validation_steps(paths: Iterable[str]) -> set:
 
     Training records carry ``iter`` (MMEngine's log processor adds it to
     every training log); validation records do not. A line that is not
-    JSON (a run killed while writing it) is skipped.
+    JSON (a run killed while writing it) is skipped, where
+    :func:`mmpose_kd.utils.scalar_logs.read_records` would raise: a resume
+    is exactly when such a line is expected.
     """
     steps = set()
     for path in paths:
@@ -94,8 +95,7 @@ class ResumeValidationHook(Hook):
             position % loop.val_interval == 0 or position == end)
         if not due:
             return None
-        logs = sorted(glob.glob(osp.join(runner.work_dir, '*', 'vis_data',
-                                         'scalars.json')))
+        logs = scalars_files(runner.work_dir)
         if not logs:
             print_log('ResumeValidationHook: no scalars.json in '
                       f'{runner.work_dir!r} (LocalVisBackend off?); cannot '
