@@ -62,9 +62,9 @@ def test_a_run_is_scored_on_its_training_set_and_on_val(coco_tiny_dir,
     work_dir = str(tmp_path / 'run')
     cfg = tiny_cfg(coco_tiny_dir, work_dir)
     cfg.train_cfg.max_epochs = 2
-    # MMEngine shares a visualizer (and its log dir) between runners of one
-    # experiment name, by default the config's name and the start second
-    cfg.experiment_name = f'train_fit_{osp.basename(str(tmp_path))}'
+    # the config names its visualizer 'visualizer'; MMEngine hands a runner
+    # an earlier runner's visualizer of that name, with its log dir
+    cfg.visualizer.name = f'train_fit_{osp.basename(str(tmp_path))}'
     Runner.from_cfg(cfg).train()
     run = ablation.Run(METHOD, 0, TINY_CONFIG, work_dir, ())
     run_state.write_fingerprint(work_dir, dict(sha256='abc'))
