@@ -102,8 +102,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--selection', default=None, choices=sorted(SELECTIONS),
         help=f'--budget: the methods trained (default '
         f'{DEFAULT_SELECTION!r}: the papers\' core claims; ikd-terms, '
-        'ikd-schedules: the integral IKD ablations); each selection '
-        'reports to results_budget[_<selection>].*')
+        'ikd-schedules: the integral IKD ablations; dwpose-pair: '
+        'DWPoseDistiller against mmpose_kd on the SimCC pair); each '
+        'selection reports to results_budget[_<selection>].*')
     parser.add_argument('--seeds', type=int, nargs='+',
                         default=list(DEFAULT_SEEDS))
     parser.add_argument('--groups', nargs='+', default=None, choices=GROUPS,

@@ -126,6 +126,13 @@ def test_the_selection_is_defined_once_by_ids():
     # the DWPose pair on request: the whole group
     pair = budget_methods(['crd', 'dwpose-pair'])['dwpose-pair']
     assert pair == group_methods('dwpose-pair')
+    # ... or the pair's own selection: its methods, the null option left out
+    assert budget_groups('dwpose-pair') == ['dwpose-pair']
+    pair = budget_methods(['dwpose-pair'], 'dwpose-pair')['dwpose-pair']
+    assert [m.id for m in pair] == list(SELECTIONS['dwpose-pair'])
+    assert 'dwpose-pair.mmpose-kd-teacher-bn-batch' not in SELECTIONS[
+        'dwpose-pair']
+    assert pair[0].id == 'dwpose-pair.student-alone'
 
 
 def test_a_selection_trains_its_methods_and_reports_beside_the_claims(
