@@ -69,11 +69,34 @@ def build_model(cfg: Config, load: bool = False) -> nn.Module:
 
     init_default_scope(cfg.get('default_scope', 'mmpose'))
     model_cfg = copy.deepcopy(cfg.model)
-    if not load and 'teacher_ckpt' in model_cfg:
-        model_cfg.teacher_ckpt = None
-    model = MODELS.build(model_cfg)
-    model.eval()
-    return model
+    if load or 'teacher_ckpt' not in model_cfg:
+        return MODELS.build(model_cfg).eval()
+    model_cfg.teacher_ckpt = None
+    # counting needs no weights: the distiller's warning that its teacher
+    # stays random would only mislead a report
+    with _without_message(RANDOM_TEACHER_WARNING):
+        return MODELS.build(model_cfg).eval()
+
+
+#: The start of the distiller's warning for a teacher built without weights.
+RANDOM_TEACHER_WARNING = 'PoseDistiller: teacher_ckpt=None'
+
+
+@contextlib.contextmanager
+def _without_message(prefix: str):
+    """Drop the current MMLogger's records that start with ``prefix``."""
+    class _Drop(logging.Filter):
+
+        def filter(self, record: logging.LogRecord) -> bool:
+            return not record.getMessage().startswith(prefix)
+
+    logger = MMLogger.get_current_instance()
+    drop = _Drop()
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
 
 
 def exported_student(cfg: Config, model: nn.Module) -> nn.Module:

@@ -1,4 +1,5 @@
 """tools/analysis/complexity.py: params, FLOPs, student/teacher ratio."""
+import logging
 import os.path as osp
 import subprocess
 import sys
@@ -6,13 +7,15 @@ import sys
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 import mmpose_kd  # noqa: F401
 from mmpose.registry import MODELS
 from mmpose_kd.analysis.complexity import (EXPORTED_ROW, RATIO_ROW,
-                                           count_flops, flop_counts,
-                                           input_shape)
+                                           RANDOM_TEACHER_WARNING,
+                                           build_model, count_flops,
+                                           flop_counts, input_shape)
 from mmpose_kd.cli.complexity import main
 from tests.config_runs import CONFIGS_ROOT, REPO_ROOT
 
@@ -105,6 +108,37 @@ def test_teacher_checkpoint_is_not_loaded_unless_asked(tmp_path, capsys):
             IKD, '--runs', '0', '--load', '--cfg-options',
             f'model.teacher_ckpt={missing}'
         ])
+
+
+class _Records(logging.Handler):
+
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def test_counting_does_not_warn_of_a_random_teacher():
+    logger = MMLogger.get_current_instance()
+    filters = list(logger.filters)
+    records = _Records()
+    logger.addHandler(records)
+    try:
+        cfg = Config.fromfile(IKD)
+        cfg.model.teacher_ckpt = None
+        init_default_scope('mmpose')
+        MODELS.build(cfg.model)   # a user's distiller: warned
+        warned = list(records.messages)
+        records.messages.clear()
+        build_model(Config.fromfile(IKD))   # counted without weights: not
+        counted = list(records.messages)
+    finally:
+        logger.removeHandler(records)
+    assert any(m.startswith(RANDOM_TEACHER_WARNING) for m in warned)
+    assert not any(m.startswith(RANDOM_TEACHER_WARNING) for m in counted)
+    assert logger.filters == filters   # the filter goes with the build
 
 
 def test_ocd_exported_student_is_the_plain_regression_model(capsys):
