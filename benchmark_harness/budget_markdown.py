@@ -54,10 +54,15 @@ def format_markdown(result: dict) -> str:
         note, *names = result['pending']
         lines += [f'**Partial report.** {note}', '']
         lines += [f'- {name}' for name in names] + ['']
+    teachers = [f'{name} AP {num(metrics.get("coco/AP"))}, PCK@0.1 '
+                f'{num(metrics.get("PCK"))}'
+                for name, metrics in (('teacher', teacher),
+                                      ('SimCC pair teacher',
+                                       result.get('pair_teacher') or {}))
+                if metrics.get('coco/AP') is not None]
     lines += [f'Seeds {budget["seeds"]}, validation every '
-             f'{budget["val_interval"]} epochs; teacher AP '
-             f'{num(teacher.get("coco/AP"))}, PCK@0.1 '
-             f'{num(teacher.get("PCK"))}.', '']
+              f'{budget["val_interval"]} epochs; '
+              f'{"; ".join(teachers) or "teacher AP -"}.', '']
     rows = result['accuracy']
     lines += markdown_table(
         ('group', 'method', 'gain over', 'AP (+/-)', 'AP .5', 'AR',

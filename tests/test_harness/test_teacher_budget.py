@@ -282,6 +282,27 @@ def test_the_pair_on_request_trains_its_teacher_for_the_budget(
                == (not s['stem'].startswith('td-')) for s in students)
 
 
+def test_the_pair_selection_trains_its_methods_and_names_its_teacher(
+        tmp_path, harness):
+    training = harness()
+    result = benchmark.main(budget_argv(tmp_path, '3', '--selection',
+                                        'dwpose-pair'))
+    teacher, *students = training.calls
+    assert teacher['stem'] == 'td-simcc_res18-w32_synthetic-128x96'
+    assert sorted({c['stem'] for c in students}) == sorted(
+        osp.splitext(osp.basename(BY_ID[i].config))[0]
+        for i in SELECTIONS['dwpose-pair'])
+    assert [row['id'] for row in result['accuracy']] == list(
+        SELECTIONS['dwpose-pair'])
+    markdown = (tmp_path / 'out' /
+                'results_budget_dwpose-pair.md').read_text()
+    pair_teacher = result['pair_teacher']
+    assert result['teacher'] == {}   # the quick-start teacher is not used
+    assert (f'validation every 3 epochs; SimCC pair teacher AP '
+            f'{pair_teacher["coco/AP"]:.4f}, PCK@0.1 '
+            f'{pair_teacher["PCK"]:.4f}.') in markdown
+
+
 def test_reuse_refuses_a_run_made_with_another_config(tmp_path, harness,
                                                       capsys):
     training = harness()
