@@ -67,6 +67,9 @@ def build_model(cfg: Config, load: bool = False) -> nn.Module:
     import mmpose_kd  # noqa: F401  (registers the distiller and losses)
     from mmpose.registry import MODELS
 
+    from mmpose_kd.models.distillers.pose_distiller import \
+        RANDOM_TEACHER_WARNING
+
     init_default_scope(cfg.get('default_scope', 'mmpose'))
     model_cfg = copy.deepcopy(cfg.model)
     if load or 'teacher_ckpt' not in model_cfg:
@@ -78,20 +81,14 @@ def build_model(cfg: Config, load: bool = False) -> nn.Module:
         return MODELS.build(model_cfg).eval()
 
 
-#: The start of the distiller's warning for a teacher built without weights.
-RANDOM_TEACHER_WARNING = 'PoseDistiller: teacher_ckpt=None'
-
-
 @contextlib.contextmanager
-def _without_message(prefix: str):
-    """Drop the current MMLogger's records that start with ``prefix``."""
-    class _Drop(logging.Filter):
-
-        def filter(self, record: logging.LogRecord) -> bool:
-            return not record.getMessage().startswith(prefix)
-
+def _without_message(message: str):
+    """Drop the current MMLogger's records of ``message``."""
     logger = MMLogger.get_current_instance()
-    drop = _Drop()
+
+    def drop(record: logging.LogRecord) -> bool:
+        return record.getMessage() != message
+
     logger.addFilter(drop)
     try:
         yield

@@ -13,10 +13,10 @@ from mmengine.registry import init_default_scope
 import mmpose_kd  # noqa: F401
 from mmpose.registry import MODELS
 from mmpose_kd.analysis.complexity import (EXPORTED_ROW, RATIO_ROW,
-                                           RANDOM_TEACHER_WARNING,
                                            build_model, count_flops,
                                            flop_counts, input_shape)
 from mmpose_kd.cli.complexity import main
+from mmpose_kd.models.distillers.pose_distiller import RANDOM_TEACHER_WARNING
 from tests.config_runs import CONFIGS_ROOT, REPO_ROOT
 
 IKD = osp.join(CONFIGS_ROOT, 'ikd',

@@ -32,6 +32,10 @@ from .loss_routes import gather_keypoint_weights
 
 #: ``teacher_norm``: the checkpoint's running statistics, or each batch's.
 TEACHER_NORMS = ('running', 'batch')
+#: The warning for a live teacher built without weights (tools that build a
+#: distiller only to count it filter it by this text).
+RANDOM_TEACHER_WARNING = ('PoseDistiller: teacher_ckpt=None, so the teacher '
+                          'keeps its random initialisation.')
 
 
 @MODELS.register_module()
@@ -180,9 +184,8 @@ class PoseDistiller(BaseModel):
         self.teacher_channels_last = bool(teacher_channels_last)
         if teacher_cache is None:
             if teacher_ckpt is None:
-                print_log('PoseDistiller: teacher_ckpt=None, so the teacher '
-                          'keeps its random initialisation.',
-                          logger='current', level=30)
+                print_log(RANDOM_TEACHER_WARNING, logger='current',
+                          level=30)
             teacher_model = build_frozen_teacher(
                 build_model_part(teacher_cfg, 'teacher', MODELS),
                 self.student, teacher_ckpt, teacher_ckpt_allow_unsafe,
