@@ -19,7 +19,8 @@ from mmpose_kd.utils.markdown import markdown_table
 from .epoch_budget import epoch_options, load_config
 from . import REPO_ROOT, run_state
 from .quickstart import last_metrics, loader_options, model_costs, train
-from .methods import GROUP_ORDER, GROUP_TEACHERS, Method, group_methods
+from .methods import (GROUP_ORDER, GROUP_TEACHERS, SHARED_STARTS, Method,
+                      group_methods)
 from .train_costs import read_train_costs
 
 #: ``group -> [(label, config)]``, derived from :data:`.methods.METHODS`.
@@ -50,6 +51,10 @@ class Run:
     config: str
     work_dir: str
     options: Tuple[str, ...]
+    #: ``(recipe, checkpoint)``: the run's ``load_from`` checkpoint, the
+    #: draw of ``recipe`` at its seed (:mod:`.shared_start`); written
+    #: before a fresh start.
+    start: Optional[Tuple[str, str]] = None
 
 
 def plan_group(group: str, seeds: Sequence[int], epochs: Optional[int],
@@ -66,7 +71,9 @@ def plan_methods(methods: Sequence[Method], seeds: Sequence[int],
                  val_interval: Optional[int] = None) -> List[Run]:
     """Every method at every seed, its distillers given ``teacher_ckpt``,
     trained ``epochs`` epochs (the recipe's own without) validating every
-    ``val_interval``, each in ``work_root/<group>/<stem>_seed<s>``."""
+    ``val_interval``, each in ``work_root/<group>/<stem>_seed<s>``; in a
+    group of :data:`.methods.SHARED_STARTS`, each loading its seed's shared
+    start from ``work_root/<group>/starts/<stem>_seed<s>.pth``."""
     runs = []
     for method in methods:
         config = osp.join(REPO_ROOT, method.config)
@@ -74,14 +81,21 @@ def plan_methods(methods: Sequence[Method], seeds: Sequence[int],
         budget = epoch_options(config, epochs, val_interval) \
             if epochs is not None else []
         stem = osp.splitext(osp.basename(config))[0]
+        start_recipe = SHARED_STARTS.get(method.group)
         for seed in seeds:
             options = [f'randomness.seed={seed}'] + budget
             if teacher_option:
                 options.append(teacher_option)
+            start = None
+            if start_recipe:
+                start = (osp.join(REPO_ROOT, start_recipe),
+                         osp.join(work_root, method.group, 'starts',
+                                  f'{stem}_seed{seed}.pth'))
+                options.append(f'load_from={start[1]}')
             runs.append(Run(method, seed, config,
                             osp.join(work_root, method.group,
                                      f'{stem}_seed{seed}'),
-                            tuple(options)))
+                            tuple(options), start))
     return runs
 
 
@@ -139,6 +153,7 @@ def execute(runs: Sequence[Run], epochs: Optional[int] = None,
                 refused.append(str(error))
         if refused:
             raise run_state.ReuseMismatch('\n'.join(refused))
+    write_starts([run for run in runs if states[run] == run_state.FRESH])
 
     def one(run: Run) -> None:
         if states[run] == run_state.DONE:
@@ -169,6 +184,19 @@ def execute(runs: Sequence[Run], epochs: Optional[int] = None,
     failures = [(run, error) for run, error in failures if error is not None]
     if failures:
         raise RunsFailed(failures)
+
+
+def write_starts(runs: Sequence[Run]) -> None:
+    """Write the shared start of every run that has one, one draw per
+    recipe and seed, here in one thread (the draw seeds the process's
+    random generators)."""
+    from . import shared_start
+    draws: Dict[tuple, dict] = {}
+    for run in runs:
+        if run.start:
+            recipe, path = run.start
+            shared_start.write(recipe, run.seed, run.config, path,
+                               run_name(run), draws)
 
 
 def tabulate(runs: Sequence[Run], model_sizes: bool = True) -> List[dict]:

@@ -103,7 +103,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help=f'--budget: the methods trained (default '
         f'{DEFAULT_SELECTION!r}: the papers\' core claims; ikd-terms, '
         'ikd-schedules: the integral IKD ablations; dwpose-pair: '
-        'DWPoseDistiller against mmpose_kd on the SimCC pair); each '
+        'DWPoseDistiller against mmpose_kd on the SimCC pair; '
+        'dwpose-pair-same-start: the same from one initial student and '
+        'connector per seed, see shared_start.py); each '
         'selection reports to results_budget[_<selection>].*')
     parser.add_argument('--seeds', type=int, nargs='+',
                         default=list(DEFAULT_SEEDS))

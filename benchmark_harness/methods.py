@@ -39,7 +39,8 @@ class Method:
 
 
 #: Groups in training and report order.
-GROUP_ORDER = ('ikd', 'ikd-bf16-teacher', 'crd', 'dwpose-pair')
+GROUP_ORDER = ('ikd', 'ikd-bf16-teacher', 'crd', 'dwpose-pair',
+               'dwpose-pair-same-start')
 #: The teacher recipe of each group.
 GROUP_TEACHERS: Dict[str, str] = {
     'ikd':
@@ -50,11 +51,22 @@ GROUP_TEACHERS: Dict[str, str] = {
         'configs/quickstart/td-hm_res18-w32_synthetic-128x96.py',
     'dwpose-pair':
         'configs/benchmark/td-simcc_res18-w32_synthetic-128x96.py',
+    'dwpose-pair-same-start':
+        'configs/benchmark/td-simcc_res18-w32_synthetic-128x96.py',
 }
 #: Groups whose baseline (student alone) is another group's first method.
 BASELINE_GROUP = {'ikd-bf16-teacher': 'ikd'}
 #: Groups distilled from the SimCC pair's teacher, not the quick-start one.
-PAIR_GROUPS = ('dwpose-pair', )
+PAIR_GROUPS = ('dwpose-pair', 'dwpose-pair-same-start')
+#: Groups whose methods all start, per seed, from one draw of this recipe's
+#: student and connector, written under each method's own names
+#: (:mod:`.shared_start`): DWPoseDistiller, which builds its teacher first,
+#: otherwise draws its student from another point of the random stream.
+SHARED_STARTS: Dict[str, str] = {
+    'dwpose-pair-same-start':
+        'configs/benchmark/kd-dwpose-losses-dwpose-init_'
+        'simcc-res18-w32_simcc-res18-w16_synthetic-128x96.py',
+}
 
 METHODS: List[Method] = [
     Method('ikd.student-alone', 'student alone',
@@ -113,6 +125,21 @@ METHODS: List[Method] = [
            'configs/benchmark/kd-dwpose-losses-dwpose-init_'
            'simcc-res18-w32_simcc-res18-w16_synthetic-128x96.py',
            'dwpose-pair'),
+    # the same pair, every method from one draw per seed (SHARED_STARTS)
+    Method('dwpose-pair-same-start.student-alone',
+           'SimCC student alone, shared start',
+           'configs/benchmark/td-simcc_res18-w16_synthetic-128x96.py',
+           'dwpose-pair-same-start'),
+    Method('dwpose-pair-same-start.dwpose-distiller',
+           'DWPoseDistiller (MMPose), shared start',
+           'configs/benchmark/dwpose_simcc-res18-w32_simcc-res18-w16_'
+           'synthetic-128x96.py',
+           'dwpose-pair-same-start'),
+    Method('dwpose-pair-same-start.mmpose-kd-dwpose-init',
+           'mmpose_kd, DWPose losses and options, shared start',
+           'configs/benchmark/kd-dwpose-losses-dwpose-init_'
+           'simcc-res18-w32_simcc-res18-w16_synthetic-128x96.py',
+           'dwpose-pair-same-start'),
     Method('crd.student-alone', 'regression student alone',
            'configs/quickstart/td-reg_res18-w16_synthetic-128x96.py',
            'crd'),
@@ -164,6 +191,10 @@ IKD_SCHEDULES = ('ikd.student-alone', 'ikd.integral',
 #: measured as no difference at one epoch (teacher BN alone) is left out.
 DWPOSE_PAIR = ('dwpose-pair.student-alone', 'dwpose-pair.dwpose-distiller',
                'dwpose-pair.mmpose-kd', 'dwpose-pair.mmpose-kd-dwpose-init')
+#: The same comparison from one initial student and connector per seed
+#: (:data:`SHARED_STARTS`): paired between the two distillers too.
+DWPOSE_PAIR_SAME_START = tuple(
+    m.id for m in METHODS if m.group == 'dwpose-pair-same-start')
 #: ``benchmark.py --budget ... --selection NAME``: the methods trained.
 #: Runs of one budget share their work dirs whatever the selection (a
 #: student alone trains once); each selection has its own report.
@@ -172,7 +203,15 @@ SELECTIONS: Dict[str, Sequence[str]] = {
     'ikd-terms': IKD_TERMS,
     'ikd-schedules': IKD_SCHEDULES,
     'dwpose-pair': DWPOSE_PAIR,
+    'dwpose-pair-same-start': DWPOSE_PAIR_SAME_START,
 }
+#: ``(method, against)``: differences the budget report gives paired by
+#: seed beside the gains over the baselines; only meaningful where both
+#: start from the same draw.
+PAIRED_COMPARISONS = (
+    ('dwpose-pair-same-start.mmpose-kd-dwpose-init',
+     'dwpose-pair-same-start.dwpose-distiller'),
+)
 DEFAULT_SELECTION = 'claims'
 #: Groups the teacher budget adds whole when asked for (``--groups``).
 TEACHER_BUDGET_ON_REQUEST = ('dwpose-pair', )
