@@ -40,6 +40,22 @@ def fit_lines(rows) -> list:
     return lines + ['']
 
 
+def comparison_lines(comparisons) -> list:
+    """The paired differences between two methods (same start, same
+    seed), when both finished."""
+    if not comparisons:
+        return []
+    lines = ['Paired differences between methods that start from the same '
+             'initial weights on each seed (mean [95% interval]; per seed):',
+             '']
+    lines += markdown_table(
+        ('method', 'minus', 'AP', 'AP per seed', 'PCK@0.1', 'seeds'),
+        ((c['method'], c['against_method'], gain_cell(c['ap']),
+          ', '.join(f'{d:+.4f}' for d in c['ap']['diffs']),
+          gain_cell(c.get('pck')), c['ap']['n']) for c in comparisons))
+    return lines + ['']
+
+
 def format_markdown(result: dict) -> str:
     def num(value, fmt='{:.4f}'):
         return '-' if value is None else fmt.format(value)
@@ -104,6 +120,7 @@ def format_markdown(result: dict) -> str:
             ((r['method'], *(short_gain(r['gain_by_epoch'].get(str(e)))
                              for e in epochs)) for r in by_epoch))
         lines.append('')
+    lines += comparison_lines(result.get('comparisons'))
     lines += fit_lines(rows)
     lines += ['### Targets', '']
     lines += [f'- {c["target"]}: {check_text(c)}' for c in result['targets']]

@@ -27,7 +27,8 @@ from .epoch_budget import load_config
 from .learning_curves import (METRIC, LearningCurve, plot_group, read_curve,
                               summarize_time_to_accuracy,
                               time_to_accuracy)
-from .methods import BY_ID, DEFAULT_SELECTION, PAIR_GROUPS
+from .methods import (BY_ID, DEFAULT_SELECTION, PAIR_GROUPS,
+                      PAIRED_COMPARISONS)
 from .train_fit import fit_of
 
 METRICS = (('ap', 'coco/AP'), ('ap50', 'coco/AP .5'), ('ar', 'coco/AR'),
@@ -69,7 +70,8 @@ def budget_rows(runs: Sequence[Run], curves: Dict[Run, LearningCurve],
             fits[run.method.id][run.seed] = fit
     for row in rows:
         result = results[row['id']]
-        row.update(seed_list=result['seeds'], aps=result['aps'])
+        row.update(seed_list=result['seeds'], aps=result['aps'],
+                   pcks=result['pcks'])
         if fits.get(row['id']):
             row['fit'] = fit_summary(fits[row['id']])
         for key, metric in METRICS:
@@ -90,6 +92,27 @@ def budget_rows(runs: Sequence[Run], curves: Dict[Run, LearningCurve],
              for seed in result['seeds']
              if (row['baseline_id'], seed) in curves})
     return rows
+
+
+def paired_comparisons(rows: Sequence[dict]) -> List[dict]:
+    """For each ``(method, against)`` of
+    :data:`.methods.PAIRED_COMPARISONS` that both finished: the paired
+    difference of their final AP and PCK@0.1 (:func:`.paired_gain`, by
+    seed; 2 seeds or more) with the per-seed differences."""
+    by_id = {row['id']: row for row in rows}
+    found = []
+    for key, against in PAIRED_COMPARISONS:
+        mine, theirs = by_id.get(key), by_id.get(against)
+        if not (mine and theirs):
+            continue
+        item = dict(id=key, against=against, method=mine['method'],
+                    against_method=theirs['method'])
+        for metric, values in (('ap', 'aps'), ('pck', 'pcks')):
+            item[metric] = paired_gain(mine[values], mine['seed_list'],
+                                       theirs[values], theirs['seed_list'])
+        if item['ap']:
+            found.append(item)
+    return found
 
 
 def fit_summary(fits: Dict[int, dict]) -> dict:
@@ -174,7 +197,8 @@ def write_report(runs: Sequence[Run], teacher: Dict[str, float],
                   for key in pair} \
         if pair <= {row['id'] for row in rows} else None
     result = dict(budget=budget, teacher=teacher, pair_teacher=pair_teacher,
-                  accuracy=rows, head_flops=head_flops,
+                  accuracy=rows, comparisons=paired_comparisons(rows),
+                  head_flops=head_flops,
                   targets=budget_targets(rows, head_flops),
                   failed=list(failed), pending=list(pending))
     os.makedirs(out_dir, exist_ok=True)

@@ -10,7 +10,7 @@ from mmengine.runner.checkpoint import load_checkpoint
 from benchmark_harness import ablation, benchmark, shared_start
 from benchmark_harness.methods import (BY_ID, SELECTIONS, SHARED_STARTS,
                                        group_methods)
-from tests.test_harness.budget_standin import options_dict
+from tests.test_harness.budget_standin import StandInTraining, options_dict
 from tests.test_harness.test_teacher_budget import budget_argv, harness  # noqa: F401,E501
 
 GROUP = 'dwpose-pair-same-start'
@@ -121,3 +121,28 @@ def test_the_selection_writes_each_runs_start_before_training_it(
         assert osp.isfile(path) and f'_seed{call["seed"]}.pth' in path
     assert [row['id'] for row in result['accuracy']] == list(
         SELECTIONS[GROUP])
+
+
+def test_the_report_gives_the_two_distillers_difference_paired(
+        tmp_path, harness, monkeypatch):  # noqa: F811
+    """Final APs: alone 0.40, DWPoseDistiller 0.45, ours 0.44 + 0.002 x
+    seed: ours minus DWPoseDistiller -0.010 and -0.008 on seeds 0 and 1."""
+    finals = {'td-simcc_res18-w16': 0.40, 'dwpose_': 0.45,
+              'kd-dwpose-losses-dwpose-init_': 0.44}
+
+    def ap(stem, seed, fraction):
+        final = next((v for k, v in finals.items() if stem.startswith(k)),
+                     0.5)  # the teacher
+        extra = 0.002 * seed if stem.startswith('kd-') else 0.0
+        return (final + extra) * fraction
+
+    monkeypatch.setattr(ablation, 'train', StandInTraining(ap))
+    result = benchmark.main(budget_argv(tmp_path, '3', '--selection', GROUP))
+    (comparison, ) = result['comparisons']
+    assert (comparison['id'], comparison['against']) == (OURS, DWPOSE)
+    assert comparison['ap']['diffs'] == pytest.approx([-0.010, -0.008])
+    assert comparison['ap']['mean'] == pytest.approx(-0.009)
+    markdown = (tmp_path / 'out' / f'results_budget_{GROUP}.md').read_text()
+    assert ('| mmpose_kd, DWPose losses and options, shared start | '
+            'DWPoseDistiller (MMPose), shared start | -0.0090 [') in markdown
+    assert '| -0.0100, -0.0080 |' in markdown
