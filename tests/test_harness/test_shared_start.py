@@ -87,12 +87,19 @@ def test_every_method_of_the_pair_loads_one_draw(starts):
 
 
 def test_a_draw_is_the_seeds_and_only_the_seeds():
+    """And its student is the one the student alone draws at that seed
+    (mmpose_kd's distiller pairs by seed): only DWPoseDistiller's runs
+    start elsewhere than in the unshared group."""
     recipe = osp.join(ablation.REPO_ROOT, SHARED_STARTS[GROUP])
     first, again, other = (shared_start.draw(recipe, seed)
                            for seed in (3, 3, 4))
     assert all(torch.equal(first[k], again[k]) for k in first)
     assert not torch.equal(first['student.backbone.conv1.weight'],
                            other['student.backbone.conv1.weight'])
+    alone = shared_start.draw(
+        osp.join(ablation.REPO_ROOT, BY_ID[ALONE].config), 3)
+    assert all(torch.equal(first[f'student.{k}'], v)
+               for k, v in alone.items())
 
 
 def test_only_the_shared_start_group_loads_a_start(tmp_path):
