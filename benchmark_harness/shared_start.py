@@ -28,6 +28,7 @@ from typing import Dict, List, Tuple
 import torch
 
 from .epoch_budget import load_config
+from .quiet_init import init_weights_quietly
 
 STUDENT = 'student.'
 TEACHER = 'teacher.'
@@ -57,17 +58,10 @@ def own_state(model: torch.nn.Module) -> Dict[str, torch.Tensor]:
 def draw(config: str, seed: int) -> Dict[str, torch.Tensor]:
     """The student and connectors of ``config`` as ``init_weights`` draws
     them after ``set_random_seed(seed)``."""
-    from mmengine.logging import MMLogger
     from mmengine.runner import set_random_seed
     set_random_seed(seed)
     model = build_untrained(config)
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel('WARNING')  # init_weights logs every parameter
-    try:
-        model.init_weights()
-    finally:
-        logger.setLevel(level)
+    init_weights_quietly(model)
     return own_state(model)
 
 

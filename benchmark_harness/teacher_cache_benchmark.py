@@ -33,6 +33,7 @@ import torch
 from mmpose_kd.utils.markdown import markdown_table
 from . import REPO_ROOT
 from .benchmark_steps import machine, paired_ratio, time_steps, timed_call
+from .quiet_init import init_weights_quietly
 from .result_files import write_result_files
 
 LIVE = 'configs/quickstart/tcd_hm-res18-w32_reg-res18-w16_synthetic-128x96.py'
@@ -93,7 +94,6 @@ class StepBench:
     def __init__(self, live_cfg, cached_cfg, batch_size: int, device: str):
         import mmpose_kd  # noqa: F401
         from mmengine.dataset import pseudo_collate
-        from mmengine.logging import MMLogger
         from mmengine.optim import OptimWrapper
         from mmengine.registry import init_default_scope
         from mmpose.registry import DATASETS, MODELS
@@ -106,11 +106,7 @@ class StepBench:
         torch.manual_seed(0)
         student = MODELS.build(resolve_model_cfg(live_cfg.model.student,
                                                  'student'))
-        logger = MMLogger.get_current_instance()
-        level = logger.level
-        logger.setLevel('WARNING')  # init_weights logs every parameter
-        student.init_weights()
-        logger.setLevel(level)
+        init_weights_quietly(student)
         self.models = dict(alone=student,
                            cached=MODELS.build(copy.deepcopy(
                                cached_cfg.model)),
